@@ -1,0 +1,24 @@
+"""Home page by role, and the page that issues an API token."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from rencai.accounts.models import ApiToken
+from rencai.registry import selectors
+
+
+@login_required
+def home(request):
+    context = {"summary": selectors.home_summary(request.user)}
+    return render(request, "accounts/home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request):
+    key = None
+    if request.method == "POST":
+        _, key = ApiToken.issue(request.user, name="web")
+    tokens = ApiToken.objects.filter(user=request.user, revoked=False).order_by("-created_at")
+    return render(request, "accounts/api_token.html", {"key": key, "tokens": tokens})

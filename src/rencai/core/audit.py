@@ -1,0 +1,98 @@
+"""Append to and verify the hash-chained audit log."""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from rencai.core.models import AuditChainHead, AuditEntry
+
+GENESIS = "0" * 64
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    payload = {
+        "seq": entry.seq,
+        "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "region_code": entry.region_code,
+        "ip": entry.ip,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+
+def _hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    region_code: str = "",
+    ip: str = "",
+    detail: dict | None = None,
+) -> AuditEntry:
+    """Append one entry. Joins the caller's transaction so a rolled-back write leaves no entry."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        region = getattr(obj, "region", None)
+        region_code = region_code or (region.code if region is not None else "")
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        entry = AuditEntry(
+            seq=head.last_seq + 1,
+            at=timezone.now(),
+            actor_id=getattr(actor, "pk", None),
+            actor_label=getattr(actor, "username", "") or "system",
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            region_code=region_code,
+            ip=ip,
+            detail=json.loads(json.dumps(detail or {}, default=str)),
+            prev_hash=head.last_hash,
+        )
+        entry.hash = _hash(entry)
+        entry.save(force_insert=True)
+        AuditChainHead.objects.filter(id=1).update(last_seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    ok: bool
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+def verify_chain(batch_size: int = 5000) -> ChainReport:
+    """Recompute every hash in order; the first entry that does not match, or a gap, breaks the chain."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    queryset = AuditEntry.objects.order_by("seq")
+    for entry in queryset.iterator(chunk_size=batch_size):
+        if entry.seq != expected_seq:
+            return ChainReport(count, False, expected_seq, "missing entry / 记录缺失")
+        if entry.prev_hash != expected_prev:
+            return ChainReport(count, False, entry.seq, "broken link / 链接断裂")
+        if _hash(entry) != entry.hash:
+            return ChainReport(count, False, entry.seq, "content changed / 内容被篡改")
+        expected_prev, expected_seq, count = entry.hash, entry.seq + 1, count + 1
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and head.last_seq != count:
+        return ChainReport(count, False, count + 1, "entries removed from the end / 末尾记录被删除")
+    return ChainReport(count, True)

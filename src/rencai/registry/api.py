@@ -1,0 +1,5 @@
+"""Registry API (placeholder until the API lands)."""
+
+from ninja import Router
+
+router = Router(tags=["registry"])
