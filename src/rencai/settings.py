@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rencai.core",
     "rencai.accounts",
     "rencai.registry",
+    "rencai.policies",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,9 @@ class Tenancy:
     region: str | None = "region"
     enterprise: str | None = None
     person: str | None = None
+    # Rows issued by a region apply below it (a city policy applies in every county): anyone whose home
+    # region lies below sees them, besides officers who see their own subtree.
+    applies_downward: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,39 @@ def region_subtree_ids(region_id: int) -> list[int]:
     return list(Region.objects.filter(path__startswith=path).values_list("pk", flat=True))
 
 
+def region_ancestor_ids(region_id: int) -> list[int]:
+    """The region and every region above it."""
+    from rencai.core.models import Region
+
+    path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first()
+    if path is None:
+        return []
+    codes = [code for code in path.split("/") if code]
+    return list(Region.objects.filter(code__in=codes).values_list("pk", flat=True))
+
+
+def home_region_id(user) -> int | None:
+    """Where a user belongs: an officer's region, an enterprise's region, a talent's region."""
+    if user.region_id:
+        return user.region_id
+    if user.enterprise_id:
+        return user.enterprise.region_id
+    talent = getattr(user, "talent", None) if user.role == "talent" else None
+    return talent.region_id if talent is not None else None
+
+
 def scope_filter(user, model: type[Model]) -> Q | None:
     """The Q that limits `model` to what `user` may see; None means nothing at all."""
     rights = rights_of(user)
     tenancy = tenancy_of(model)
     if rights.scope == "all":
         return Q()
+    if tenancy.applies_downward and tenancy.region:
+        home = home_region_id(user)
+        inherited = Q(**{f"{tenancy.region}__in": region_ancestor_ids(home)}) if home else None
+        if rights.scope == "region" and user.region_id:
+            return inherited | Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
+        return inherited
     if rights.scope == "region" and tenancy.region and user.region_id:
         return Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
     if rights.scope == "enterprise" and tenancy.enterprise and user.enterprise_id:

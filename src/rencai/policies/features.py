@@ -1,0 +1,184 @@
+"""The feature frame: one row per talent with every variable a policy rule may use, built from the registry.
+
+This is the one place features are computed; the engine's schema (`engine.schema`) documents them.
+PostgreSQL streams the base query through COPY into polars; SQLite reads it through its cursor.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import json
+
+import polars as pl
+from django.db import connection
+
+from rencai.registry.choices import DEGREE_LEVEL
+
+TITLE_RANK = {"": 0, "junior": 1, "intermediate": 2, "deputy_senior": 3, "senior": 4}
+
+BASE_COLUMNS = {
+    "talent_id": pl.Int64, "birth_date": pl.Date, "gender": pl.Utf8, "degree": pl.Utf8, "team": pl.Utf8,
+    "tier": pl.Utf8, "title_level": pl.Utf8, "skill_level": pl.Int64, "region": pl.Utf8,
+    "nationality": pl.Utf8, "employment_type": pl.Utf8, "arrival_date": pl.Date, "status": pl.Utf8,
+    "is_researcher_venture": pl.Boolean, "employer_industry": pl.Utf8, "employer_size": pl.Utf8,
+    "employer_is_platform": pl.Boolean, "employer_is_high_tech": pl.Boolean,
+}
+BASE_SQL = """
+SELECT t.id, t.birth_date, t.gender, t.highest_degree, t.team, t.tier, t.title_level, t.skill_level, r.code,
+       t.nationality, t.employment_type, t.arrival_date, t.status, t.is_researcher_venture,
+       e.industry, e.size, e.is_platform_enterprise, e.is_high_tech
+FROM registry_talent t
+JOIN core_region r ON r.id = t.region_id
+LEFT JOIN registry_enterprise e ON e.id = t.current_employer_id
+"""
+OVERSEAS_SQL = "SELECT DISTINCT talent_id FROM registry_education WHERE is_overseas"
+HONOURS_SQL = "SELECT talent_id, programme FROM registry_honour"
+PLATFORMS_SQL = """
+SELECT m.talent_id, p.kind FROM registry_platformmembership m
+JOIN registry_talentplatform p ON p.id = m.platform_id
+"""
+EMPLOYMENTS_SQL = """
+SELECT talent_id, started_on, ended_on FROM registry_employment WHERE enterprise_id IS NOT NULL
+"""
+
+
+def _where(sql: str, column: str, talent_ids: list[int] | None, active_only: bool = False) -> tuple[str, list]:
+    clauses, params = [], []
+    if talent_ids is not None:
+        clauses.append(f"{column} IN ({','.join(['%s'] * len(talent_ids))})")
+        params.extend(talent_ids)
+    if active_only:
+        clauses.append("t.status = 'active'")
+    if clauses:
+        joiner = " AND " if " WHERE " in sql else " WHERE "
+        sql = sql + joiner + " AND ".join(clauses)
+    return sql, params
+
+
+def read_query(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Run a query and return its rows as a typed polars frame (COPY on PostgreSQL, cursor on SQLite)."""
+    names = list(schema)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            statement = cursor.mogrify(sql, params) if params else sql
+            buffer = io.BytesIO()
+            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            with raw.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for block in copy:
+                    buffer.write(block)
+            buffer.seek(0)
+            csv_schema = {n: (pl.Utf8 if t == pl.Boolean else t) for n, t in schema.items()}
+            frame = pl.read_csv(buffer, has_header=False, new_columns=names, schema=csv_schema)
+            bools = [n for n, t in schema.items() if t == pl.Boolean]
+            return frame.with_columns([(pl.col(n) == "t") for n in bools]) if bools else frame
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    raw_schema = {n: (pl.Utf8 if t == pl.Date else t) for n, t in schema.items()}
+    frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
+    dates = [n for n, t in schema.items() if t == pl.Date]
+    return frame.with_columns([pl.col(n).str.to_date("%Y-%m-%d") for n in dates]) if dates else frame
+
+
+def _months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    months = (end.dt.year() - start.dt.year()) * 12 + (end.dt.month().cast(pl.Int32) - start.dt.month())
+    return months - (end.dt.day() < start.dt.day()).cast(pl.Int32)
+
+
+def _list_feature(frame: pl.DataFrame, value: str, name: str) -> pl.DataFrame:
+    return frame.group_by("talent_id").agg(pl.col(value).unique().sort().alias(name))
+
+
+def build_feature_frame(
+    evaluation_date: dt.date, *, talent_ids: list[int] | None = None, active_only: bool = True
+) -> pl.DataFrame:
+    """Every talent's features as of `evaluation_date` (one row per talent, no nulls)."""
+    base_sql, base_params = _where(BASE_SQL, "t.id", talent_ids, active_only)
+    base = read_query(base_sql, base_params, BASE_COLUMNS)
+    overseas = read_query(*_where(OVERSEAS_SQL, "talent_id", talent_ids), {"talent_id": pl.Int64})
+    honours = read_query(*_where(HONOURS_SQL, "talent_id", talent_ids), {"talent_id": pl.Int64, "programme": pl.Utf8})
+    platforms = read_query(*_where(PLATFORMS_SQL, "m.talent_id", talent_ids), {"talent_id": pl.Int64, "kind": pl.Utf8})
+    employments = read_query(
+        *_where(EMPLOYMENTS_SQL, "talent_id", talent_ids),
+        {"talent_id": pl.Int64, "started_on": pl.Date, "ended_on": pl.Date},
+    )
+    day = pl.lit(evaluation_date, dtype=pl.Date)
+    months = (
+        employments.filter(pl.col("started_on") <= day)
+        .with_columns(pl.min_horizontal(pl.col("ended_on").fill_null(day), day).alias("until"))
+        .with_columns(_months_between(pl.col("started_on"), pl.col("until")).clip(lower_bound=0).alias("m"))
+        .group_by("talent_id")
+        .agg(pl.col("m").sum().cast(pl.Int64).alias("months_employed_locally"))
+    )
+    frame = (
+        base.join(overseas.with_columns(pl.lit(True).alias("has_overseas_degree")), on="talent_id", how="left")
+        .join(_list_feature(honours, "programme", "programmes"), on="talent_id", how="left")
+        .join(_list_feature(platforms, "kind", "platform_kinds"), on="talent_id", how="left")
+        .join(months, on="talent_id", how="left")
+    )
+    age = _months_between(pl.col("birth_date"), day) // 12
+    return frame.select(
+        pl.col("talent_id"),
+        age.cast(pl.Int64).alias("age"),
+        pl.col("gender"),
+        pl.col("degree"),
+        pl.col("degree").replace_strict(DEGREE_LEVEL, default=0, return_dtype=pl.Int64).alias("degree_level"),
+        pl.col("has_overseas_degree").fill_null(False),
+        pl.col("team"),
+        pl.col("tier").fill_null(""),
+        pl.col("title_level").fill_null(""),
+        pl.col("title_level").fill_null("").replace_strict(TITLE_RANK, default=0, return_dtype=pl.Int64)
+        .alias("title_rank"),
+        pl.col("skill_level").fill_null(0),
+        pl.col("region"),
+        pl.col("nationality"),
+        pl.when(pl.col("employment_type").fill_null("") == "").then(pl.lit("none"))
+        .otherwise(pl.col("employment_type")).alias("employment_type"),
+        pl.col("months_employed_locally").fill_null(0),
+        pl.col("employer_industry").fill_null(""),
+        pl.col("employer_size").fill_null(""),
+        pl.col("employer_is_platform").fill_null(False),
+        pl.col("employer_is_high_tech").fill_null(False),
+        pl.col("programmes").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+        pl.col("platform_kinds").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+        pl.col("is_researcher_venture"),
+        pl.col("arrival_date"),
+        (_months_between(pl.col("arrival_date"), day) // 12).clip(lower_bound=0).cast(pl.Int64)
+        .alias("years_since_arrival"),
+        pl.col("status"),
+    ).sort("talent_id")
+
+
+def features_hash(row: dict) -> str:
+    """A stable hash of what a decision saw (canonical JSON of the feature row)."""
+    canonical = json.dumps({k: row[k] for k in sorted(row) if k != "talent_id"}, default=str, sort_keys=True,
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+FINGERPRINT_SQL = """
+SELECT (SELECT COUNT(*) FROM registry_talent), (SELECT MAX(updated_at) FROM registry_talent),
+       (SELECT COUNT(*) FROM registry_honour), (SELECT MAX(id) FROM registry_honour),
+       (SELECT COUNT(*) FROM registry_employment), (SELECT MAX(id) FROM registry_employment),
+       (SELECT COUNT(*) FROM registry_platformmembership), (SELECT MAX(id) FROM registry_platformmembership),
+       (SELECT COUNT(*) FROM registry_education), (SELECT MAX(id) FROM registry_education),
+       (SELECT MAX(updated_at) FROM registry_enterprise)
+"""
+_cache: dict[str, tuple] = {}
+
+
+def registry_fingerprint() -> tuple:
+    """Cheap summary that changes whenever a feature could: counts and high-water marks of the sources."""
+    with connection.cursor() as cursor:
+        cursor.execute(FINGERPRINT_SQL)
+        return (connection.settings_dict["NAME"], *[str(v) for v in cursor.fetchone()])
+
+
+def cached_feature_frame(evaluation_date: dt.date) -> pl.DataFrame:
+    """The whole registry's frame, rebuilt only when the registry changed (simulations reuse it)."""
+    fingerprint = (evaluation_date, registry_fingerprint())
+    cached = _cache.get("frame")
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    frame = build_feature_frame(evaluation_date)
+    _cache["frame"] = (fingerprint, frame)
+    return frame

@@ -1,0 +1,227 @@
+"""免申即享: match every policy version in force against every active talent and record what changed.
+
+A run compares the eligible set with current entitlements: newly eligible talents get an offer (a granted
+entitlement for proactive policies) while the budget lasts, the rest queue in a documented order (tier A
+first … E, then no tier; earlier arrival first; then registry id); talents no longer eligible are flagged
+for review, never silently revoked. Running twice changes nothing the second time.
+"""
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from rencai.core import audit
+from rencai.core.bulk import bulk_insert
+from rencai.core.models import Region
+from rencai.core.regions import QUZHOU
+from rencai.policies.compiled import compiled_pair
+from rencai.policies.features import cached_feature_frame, read_query
+from rencai.policies.models import Entitlement, MatchRun, Policy
+from rencai.policies.selectors import VersionInForce, committed_amounts, versions_in_force
+
+TIER_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4, "": 5}
+QUEUE_ORDER = ["tier_rank", "arrival_date", "talent_id"]
+LIVE = ["offered", "granted", "queued", "flagged"]
+
+
+def eligibility_frame(frame: pl.DataFrame, in_force: list[VersionInForce]) -> pl.DataFrame:
+    """Long frame of (talent, version, policy, amount) for every eligible pair, exclusivity applied."""
+    if not in_force or frame.height == 0:
+        return pl.DataFrame(schema={"talent_id": pl.Int64, "version_id": pl.Int64, "policy_id": pl.Int64,
+                                    "amount": pl.Float64})
+    columns = []
+    for item in in_force:
+        rule, amount = compiled_pair(item.version)
+        pk = item.version.pk
+        columns.append((rule.to_polars() & pl.col("region").is_in(sorted(item.region_codes))).alias(f"e{pk}"))
+        columns.append(amount.to_polars().cast(pl.Float64).clip(lower_bound=0).round(2).alias(f"a{pk}"))
+    evaluated = frame.select("talent_id", *columns)
+    parts = [
+        evaluated.filter(pl.col(f"e{item.version.pk}")).select(
+            "talent_id",
+            pl.lit(item.version.pk, pl.Int64).alias("version_id"),
+            pl.lit(item.version.policy_id, pl.Int64).alias("policy_id"),
+            pl.lit(item.version.policy.exclusivity_group).alias("group"),
+            pl.lit(item.version.policy.code).alias("code"),
+            pl.col(f"a{item.version.pk}").alias("amount"),
+        )
+        for item in in_force
+    ]
+    eligible = pl.concat(parts)
+    grouped = eligible.filter(pl.col("group") != "")
+    if grouped.height:
+        best = grouped.sort(["talent_id", "group", "amount", "code"], descending=[False, False, True, False])
+        best = best.unique(["talent_id", "group"], keep="first", maintain_order=True)
+        eligible = pl.concat([eligible.filter(pl.col("group") == ""), best])
+    return eligible.select("talent_id", "version_id", "policy_id", "amount")
+
+
+def current_entitlements() -> pl.DataFrame:
+    return read_query(
+        "SELECT id, talent_id, policy_id, status, queue_position FROM policies_entitlement WHERE status IN "
+        "('offered', 'granted', 'queued', 'flagged')",
+        [],
+        {"entitlement_id": pl.Int64, "talent_id": pl.Int64, "policy_id": pl.Int64, "status": pl.Utf8,
+         "queue_position": pl.Int64},
+    )
+
+
+def _remaining_budget(policy: Policy, committed: tuple) -> Decimal | None:
+    limits = []
+    if policy.budget_total is not None:
+        limits.append(policy.budget_total - Decimal(committed[0]))
+    if policy.budget_per_year is not None:
+        limits.append(policy.budget_per_year - Decimal(committed[1]))
+    return max(min(limits), Decimal(0)) if limits else None
+
+
+@dataclass
+class Plan:
+    """What a run will write, computed before any write."""
+
+    new_rows: pl.DataFrame  # talent_id, version_id, policy_id, amount, status, queue_position
+    released: pl.DataFrame  # entitlement_id, talent_id, version_id, amount, status
+    requeued: pl.DataFrame  # entitlement_id, queue_position
+    flagged: pl.DataFrame  # entitlement_id, talent_id, policy_id
+    dequeued: pl.DataFrame  # entitlement_id, talent_id, policy_id
+    unchanged: int
+
+
+def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) -> Plan:
+    eligible = eligibility_frame(frame, in_force)
+    current = current_entitlements()
+    keys = ["talent_id", "policy_id"]
+    joined = eligible.join(current, on=keys, how="full", coalesce=True)
+    is_eligible = pl.col("version_id").is_not_null()
+    holding = pl.col("status").is_in(["offered", "granted"])
+    flagged = joined.filter(~is_eligible & holding).select("entitlement_id", "talent_id", "policy_id")
+    dequeued = joined.filter(~is_eligible & (pl.col("status") == "queued")).select(
+        "entitlement_id", "talent_id", "policy_id")
+    candidates = joined.filter(is_eligible & (pl.col("status").is_null() | (pl.col("status") == "queued")))
+    unchanged = joined.height - flagged.height - dequeued.height - candidates.height
+    order = frame.select("talent_id", pl.col("tier").replace_strict(TIER_RANK, default=5).alias("tier_rank"),
+                         "arrival_date")
+    candidates = candidates.join(order, on="talent_id", how="left").sort(["policy_id", *QUEUE_ORDER])
+    policies = {item.version.policy_id: item.version.policy for item in in_force}
+    committed = committed_amounts(list(policies), day.year)
+    allocated_parts = []
+    for (policy_id,), group in candidates.group_by(["policy_id"], maintain_order=True):
+        policy = policies[policy_id]
+        remaining = _remaining_budget(policy, committed[policy_id])
+        if remaining is None:
+            fits = pl.lit(True)
+        else:
+            # strict queue: the longest prefix in queue order whose total fits; nobody jumps ahead
+            fits = (pl.col("amount").cum_sum() <= float(remaining)).cum_prod().cast(pl.Boolean)
+        granted_status = "granted" if policy.is_proactive else "offered"
+        group = group.with_columns(
+            pl.when(fits).then(pl.lit(granted_status)).otherwise(pl.lit("queued")).alias("new_status")
+        )
+        group = group.with_columns(
+            pl.when(pl.col("new_status") == "queued")
+            .then(pl.col("new_status").eq("queued").cast(pl.Int64).cum_sum())
+            .otherwise(None)
+            .alias("new_position")
+        )
+        allocated_parts.append(group)
+    allocated = pl.concat(allocated_parts) if allocated_parts else candidates.with_columns(
+        pl.lit(None, pl.Utf8).alias("new_status"), pl.lit(None, pl.Int64).alias("new_position"))
+    new_rows = allocated.filter(pl.col("status").is_null()).select(
+        "talent_id", "version_id", "policy_id", "amount", pl.col("new_status").alias("status"),
+        pl.col("new_position").alias("queue_position"))
+    was_queued = allocated.filter(pl.col("status") == "queued")
+    released = was_queued.filter(pl.col("new_status") != "queued").select(
+        "entitlement_id", "talent_id", "version_id", "amount", pl.col("new_status").alias("status"))
+    still = was_queued.filter(pl.col("new_status") == "queued")
+    requeued = still.filter(pl.col("queue_position").ne_missing(pl.col("new_position"))).select(
+        "entitlement_id", pl.col("new_position").alias("queue_position"))
+    unchanged += still.height - requeued.height
+    return Plan(new_rows, released, requeued, flagged, dequeued, unchanged)
+
+
+def _hashes(frame: pl.DataFrame, talent_ids: pl.Series) -> dict[int, str]:
+    from rencai.policies.features import features_hash
+
+    wanted = frame.filter(pl.col("talent_id").is_in(talent_ids.unique().implode()))
+    return {row["talent_id"]: features_hash(row) for row in wanted.iter_rows(named=True)}
+
+
+def run_match(*, actor=None, evaluation_date: dt.date | None = None) -> MatchRun:
+    """Evaluate, plan, then write the plan in one transaction. Idempotent."""
+    day = evaluation_date or timezone.localdate()
+    started = time.perf_counter()
+    in_force = versions_in_force(day)
+    frame = cached_feature_frame(day)
+    with transaction.atomic():
+        plan = plan_run(frame, in_force, day)
+        run = MatchRun.objects.create(region=Region.objects.get(code=QUZHOU), evaluation_date=day,
+                                      triggered_by=actor if getattr(actor, "pk", None) else None,
+                                      talents_evaluated=frame.height, versions_evaluated=len(in_force))
+        _apply(plan, run, frame, day, in_force)
+        run.offered = plan.new_rows.filter(pl.col("status") == "offered").height + plan.released.filter(
+            pl.col("status") == "offered").height
+        run.granted = plan.new_rows.filter(pl.col("status") == "granted").height + plan.released.filter(
+            pl.col("status") == "granted").height
+        run.queued = plan.new_rows.filter(pl.col("status") == "queued").height
+        run.flagged, run.unchanged = plan.flagged.height, plan.unchanged
+        run.finished_at = timezone.now()
+        run.duration_ms = int((time.perf_counter() - started) * 1000)
+        run.save()
+        audit.record(actor=actor, action="policy.match_run", obj=run, detail={
+            "evaluation_date": day, "offered": run.offered, "granted": run.granted, "queued": run.queued,
+            "flagged": run.flagged, "dequeued": plan.dequeued.height, "unchanged": run.unchanged})
+    return run
+
+
+def _apply(plan: Plan, run: MatchRun, frame: pl.DataFrame, day: dt.date, in_force: list[VersionInForce]) -> None:
+    touched = pl.concat([plan.new_rows["talent_id"], plan.released["talent_id"], plan.flagged["talent_id"],
+                         plan.dequeued["talent_id"]])
+    hashes = _hashes(frame, touched) if touched.len() else {}
+    gone = "0" * 64  # a talent no longer active has no features
+    now = timezone.now()
+    version_of_policy = {item.version.policy_id: item.version.pk for item in in_force}
+    decisions: list[tuple] = []
+    if plan.new_rows.height:
+        rows = []
+        for r in plan.new_rows.iter_rows(named=True):
+            amount = Decimal(str(r["amount"])).quantize(Decimal("0.01"))
+            fh = hashes.get(r["talent_id"], gone)
+            rows.append((r["talent_id"], r["policy_id"], r["version_id"], r["status"], amount, day.year,
+                         r["queue_position"], day, fh, now, now))
+            decisions.append((run.pk, r["talent_id"], r["version_id"], r["status"], amount, day, fh, now))
+        bulk_insert("policies_entitlement", ["talent_id", "policy_id", "policy_version_id", "status", "amount",
+                                             "budget_year", "queue_position", "evaluation_date", "features_hash",
+                                             "created_at", "updated_at"], rows)
+    for r in plan.released.iter_rows(named=True):
+        fh = hashes.get(r["talent_id"], gone)
+        amount = Decimal(str(r["amount"])).quantize(Decimal("0.01"))
+        Entitlement.objects.filter(pk=r["entitlement_id"]).update(
+            status=r["status"], queue_position=None, policy_version_id=r["version_id"], amount=amount,
+            budget_year=day.year, evaluation_date=day, features_hash=fh, updated_at=now)
+        decisions.append((run.pk, r["talent_id"], r["version_id"], "released", amount, day, fh, now))
+    for r in plan.requeued.iter_rows(named=True):
+        Entitlement.objects.filter(pk=r["entitlement_id"]).update(queue_position=r["queue_position"],
+                                                                  updated_at=now)
+    for outcome, table in (("flagged", plan.flagged), ("dequeued", plan.dequeued)):
+        if not table.height:
+            continue
+        ids = table["entitlement_id"].to_list()
+        versions = dict(Entitlement.objects.filter(pk__in=ids).values_list("pk", "policy_version_id"))
+        for r in table.iter_rows(named=True):
+            version_id = version_of_policy.get(r["policy_id"], versions[r["entitlement_id"]])
+            decisions.append((run.pk, r["talent_id"], version_id, outcome, Decimal("0"), day,
+                              hashes.get(r["talent_id"], gone), now))
+        for chunk_start in range(0, len(ids), 5000):
+            chunk = ids[chunk_start:chunk_start + 5000]
+            if outcome == "flagged":
+                Entitlement.objects.filter(pk__in=chunk).update(status="flagged", updated_at=now)
+            else:
+                Entitlement.objects.filter(pk__in=chunk).delete()
+    if decisions:
+        bulk_insert("policies_decision", ["run_id", "talent_id", "policy_version_id", "outcome", "amount",
+                                          "evaluation_date", "features_hash", "created_at"], decisions)

@@ -1,0 +1,196 @@
+"""Policies as code: policies, their dated versions with CEL rules, match runs, decisions and entitlements."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from rencai.core.access import Tenancy
+
+
+class PolicyKind(models.TextChoices):
+    CARD = "card", _("卡证")
+    VOUCHER = "voucher", _("券")
+    SUBSIDY = "subsidy", _("补贴")
+    LOAN = "loan", _("贷款")
+    REWARD = "reward", _("奖励")
+    HONOUR = "honour", _("荣誉")
+
+
+class Policy(models.Model):
+    """A talent policy issued by the city or a county. A county policy may override a city policy."""
+
+    tenancy = Tenancy(region="region", applies_downward=True)
+
+    code = models.SlugField(_("政策编号"), max_length=60, unique=True)
+    name = models.CharField(_("政策名称"), max_length=200)
+    region = models.ForeignKey("core.Region", verbose_name=_("发布区划"), on_delete=models.PROTECT)
+    kind = models.CharField(_("类别"), max_length=10, choices=PolicyKind.choices)
+    service_item_code = models.SlugField(_("服务事项"), max_length=60, blank=True,
+                                         help_text=_("通过哪个一站式服务事项兑现"))
+    is_proactive = models.BooleanField(_("免申即享"), default=False)
+    budget_total = models.DecimalField(_("总预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    budget_per_year = models.DecimalField(_("年度预算（元）"), max_digits=14, decimal_places=2, null=True,
+                                          blank=True)
+    exclusivity_group = models.SlugField(_("互斥组"), max_length=60, blank=True,
+                                         help_text=_("同组政策只享受金额最高的一项"))
+    overrides = models.ForeignKey("self", verbose_name=_("替代的上级政策"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="overridden_by")
+    summary = models.TextField(_("政策摘要"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("人才政策")
+        verbose_name_plural = _("人才政策")
+        ordering = ["region__path", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget_total__isnull=True) | Q(budget_total__gte=0),
+                                   name="policy_budget_total_non_negative"),
+            models.CheckConstraint(condition=Q(budget_per_year__isnull=True) | Q(budget_per_year__gte=0),
+                                   name="policy_budget_year_non_negative"),
+            models.CheckConstraint(condition=~Q(overrides=models.F("id")), name="policy_not_self_override"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ISSUED = "issued", _("已发布")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class PolicyVersion(models.Model):
+    """What a policy said over a period: its eligibility and amount rules. Issued versions never change."""
+
+    tenancy = Tenancy(region="policy__region", applies_downward=True)
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    eligibility_rule = models.TextField(_("资格规则（CEL）"))
+    amount_rule = models.TextField(_("金额规则（CEL）"), default="0")
+    status = models.CharField(_("状态"), max_length=10, choices=VersionStatus.choices, default="draft")
+    note = models.TextField(_("修订说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    issued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("政策版本")
+        verbose_name_plural = _("政策版本")
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="policy_version_number_unique"),
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                                   name="policy_version_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} v{self.number}"
+
+    def in_force_on(self, day) -> bool:
+        return (self.status == VersionStatus.ISSUED and self.effective_from <= day
+                and (self.effective_to is None or day <= self.effective_to))
+
+
+class MatchRun(models.Model):
+    """One evaluation of every policy in force against every active talent, and what it changed."""
+
+    tenancy = Tenancy(region="region")
+
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT)
+    evaluation_date = models.DateField(_("评估日期"))
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    talents_evaluated = models.PositiveIntegerField(default=0)
+    versions_evaluated = models.PositiveIntegerField(default=0)
+    offered = models.PositiveIntegerField(_("新发要约"), default=0)
+    granted = models.PositiveIntegerField(_("直接兑现"), default=0)
+    flagged = models.PositiveIntegerField(_("待复核"), default=0)
+    queued = models.PositiveIntegerField(_("预算排队"), default=0)
+    unchanged = models.PositiveIntegerField(_("无变化"), default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("匹配运行")
+        verbose_name_plural = _("匹配运行")
+        ordering = ["-started_at"]
+
+
+class EntitlementStatus(models.TextChoices):
+    OFFERED = "offered", _("待确认")
+    GRANTED = "granted", _("已兑现")
+    QUEUED = "queued", _("预算排队")
+    FLAGGED = "flagged", _("待复核")
+    DECLINED = "declined", _("已放弃")
+    REVOKED = "revoked", _("已撤销")
+
+
+# Statuses that hold budget: an offer reserves its amount so confirming it can never overspend.
+BUDGET_HOLDING = ("offered", "granted", "flagged")
+
+
+class Entitlement(models.Model):
+    """What a talent currently holds or is offered under a policy (政策红利). One live row per talent+policy."""
+
+    tenancy = Tenancy(region="talent__region", enterprise="talent__current_employer", person="talent__account")
+
+    talent = models.ForeignKey("registry.Talent", on_delete=models.CASCADE, related_name="entitlements")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="entitlements")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="entitlements")
+    status = models.CharField(_("状态"), max_length=10, choices=EntitlementStatus.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    budget_year = models.PositiveSmallIntegerField(_("预算年度"))
+    queue_position = models.PositiveIntegerField(null=True, blank=True)
+    evaluation_date = models.DateField(_("评估日期"))
+    features_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("政策红利")
+        verbose_name_plural = _("政策红利")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["talent", "policy"], name="entitlement_one_per_talent_policy"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="entitlement_amount_non_negative"),
+        ]
+        indexes = [models.Index(fields=["policy", "status"], name="entitlement_policy_status")]
+
+
+class DecisionOutcome(models.TextChoices):
+    OFFERED = "offered", _("发出要约")
+    GRANTED = "granted", _("直接兑现")
+    QUEUED = "queued", _("预算不足排队")
+    FLAGGED = "flagged", _("不再符合，待复核")
+    RELEASED = "released", _("预算释放后兑现")
+    DEQUEUED = "dequeued", _("不再符合，移出排队")
+
+
+class Decision(models.Model):
+    """One change a match run made, with the version, date and features it was based on (reproducible)."""
+
+    tenancy = Tenancy(region="talent__region", enterprise="talent__current_employer", person="talent__account")
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="decisions")
+    talent = models.ForeignKey("registry.Talent", on_delete=models.CASCADE, related_name="policy_decisions")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(_("结果"), max_length=10, choices=DecisionOutcome.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    evaluation_date = models.DateField(_("评估日期"))
+    features_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("匹配决定")
+        verbose_name_plural = _("匹配决定")
+        ordering = ["-id"]
