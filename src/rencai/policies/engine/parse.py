@@ -1,0 +1,330 @@
+"""Parse rule text with celpy's CEL parser and turn its lark tree into the engine's nodes.
+
+The rule language is a subset of CEL (https://github.com/google/cel-spec). Supported:
+
+- literals: int (`45`, `0x1F`), double (`1.5`, `2e3`), string (`"doctor"`, `'A'`, raw and escaped forms),
+  bool (`true`, `false`), and list literals of one scalar type (`["A", "B"]`, `[1, 2]`);
+- `talent.<feature>` for every feature of `schema.FEATURES`;
+- `!x`, `-x`, `a && b`, `a || b`, `cond ? a : b`;
+- `==  !=  <  <=  >  >=` between two values of the same type (int, double, string, timestamp; bool for
+  `==`/`!=` only); int and double never mix, as in CEL: convert with `int()` / `double()`;
+- `+ - * / %` on numbers of the same type (`%` on int only); the divisor of `/` and `%` must be a non-zero
+  constant; int division truncates toward zero, as in CEL;
+- `x in [..]` (a list literal) and `"value" in talent.<list feature>`;
+- `size(x)` / `x.size()` for lists and strings; `s.contains(t)`, `s.startsWith(t)`, `s.endsWith(t)`;
+- `list.exists(v, cond)` and `list.all(v, cond)` where `cond` uses only `v` and constants;
+- `date("YYYY-MM-DD")` (a timestamp at midnight UTC, registered with celpy too), `int(x)`, `double(x)`.
+
+Anything else (maps, indexing, `null`, unsigned ints, bytes, `has()`, `matches()`, `timestamp()`,
+`duration()`, string concatenation, …) is reported as an `unsupported` problem.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import celpy
+import lark
+from celpy import celtypes
+from celpy.evaluation import celstr
+
+from rencai.policies.engine import problems as p
+from rencai.policies.engine.nodes import (
+    Binary,
+    Call,
+    Comprehension,
+    Conditional,
+    FeatureRef,
+    Invalid,
+    ListLiteral,
+    Literal,
+    Name,
+    Node,
+    Unary,
+)
+from rencai.policies.engine.problems import RuleError, RuleProblem
+from rencai.policies.engine.schema import BOOL, DOUBLE, INT, STRING, TALENT
+
+_ENVIRONMENT = celpy.Environment()
+
+_OPERATORS = {
+    "relation_lt": "<",
+    "relation_le": "<=",
+    "relation_gt": ">",
+    "relation_ge": ">=",
+    "relation_eq": "==",
+    "relation_ne": "!=",
+    "relation_in": "in",
+    "addition_add": "+",
+    "addition_sub": "-",
+    "multiplication_mul": "*",
+    "multiplication_div": "/",
+    "multiplication_mod": "%",
+}
+_EXPECTED_SYMBOLS = {"RPAR": ")", "RSQB": "]", "COLON": ":", "COMMA": ",", "RBRACE": "}"}
+COMPREHENSIONS = ("exists", "all")
+_OTHER_MACROS = ("exists_one", "map", "filter")
+
+
+def parse_rule(source: str) -> Node:
+    """The rule's syntax tree; RuleError with every syntax or unsupported-construct problem found."""
+    if not source.strip():
+        raise RuleError([p.problem(p.EMPTY, 1, 1, "规则为空", "the rule is empty")])
+    try:
+        tree = _ENVIRONMENT.compile(source)
+    except celpy.CELParseError as error:
+        raise RuleError([_syntax_problem(source, error)]) from None
+    builder = _Builder(source)
+    root = builder.build(tree)
+    if builder.problems:
+        raise RuleError(builder.problems)
+    return root
+
+
+def _end_position(source: str) -> tuple[int, int]:
+    text = source.rstrip()
+    line = text.count("\n") + 1
+    return line, len(text) - (text.rfind("\n") + 1) + 1
+
+
+def _syntax_problem(source: str, error: celpy.CELParseError) -> RuleProblem:
+    cause = error.__context__
+    line, column = error.line or 1, error.column or 1
+    if isinstance(cause, lark.exceptions.UnexpectedCharacters):
+        char = source[cause.pos_in_stream] if cause.pos_in_stream is not None else "?"
+        return p.problem(
+            p.SYNTAX,
+            line,
+            column,
+            f"语法错误：无法识别的字符“{char}”",
+            f"syntax error: unexpected character '{char}'",
+        )
+    if isinstance(cause, lark.exceptions.UnexpectedToken):
+        expected = sorted(_EXPECTED_SYMBOLS[name] for name in cause.expected if name in _EXPECTED_SYMBOLS)
+        complete = bool(expected) and len(expected) == len(cause.expected)
+        hint_zh = "，缺少“" + "”或“".join(expected) + "”" if complete else ""
+        hint_en = ", expected '" + "' or '".join(expected) + "'" if complete else ""
+        if cause.token.type == "$END":
+            line, column = _end_position(source)
+            return p.problem(
+                p.SYNTAX,
+                line,
+                column,
+                f"语法错误：规则不完整{hint_zh}",
+                f"syntax error: unexpected end of rule{hint_en}",
+            )
+        token = cause.token.value
+        return p.problem(
+            p.SYNTAX,
+            line,
+            column,
+            f"语法错误：此处不应出现“{token}”{hint_zh}",
+            f"syntax error: unexpected '{token}'{hint_en}",
+        )
+    return p.problem(
+        p.SYNTAX, line, column, "语法错误", f"syntax error: {error.args[0] if error.args else ''}"
+    )
+
+
+class _Builder:
+    """Walks celpy's lark tree (grammar `celpy/cel.lark`) and builds engine nodes."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[RuleProblem] = []
+        self._line_starts = [0] + [i + 1 for i, c in enumerate(source) if c == "\n"]
+
+    def build(self, tree: lark.Tree) -> Node:
+        return self._visit(tree)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _position(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+    def _unsupported(self, tree: lark.Tree | lark.Token, zh: str, en: str) -> Node:
+        line, column = _start(tree)
+        self.problems.append(p.problem(p.UNSUPPORTED, line, column, f"不支持：{zh}", f"unsupported: {en}"))
+        return Invalid(line, column)
+
+    def _visit(self, tree: lark.Tree) -> Node:
+        handler = getattr(self, f"_{tree.data}", None)
+        if handler is None:
+            return self._unsupported(tree, f"语法结构 {tree.data}", f"construct {tree.data}")
+        return handler(tree)
+
+    def _pass_through(self, tree: lark.Tree) -> Node:
+        return self._visit(tree.children[0])
+
+    def _binary(self, op: str, tree: lark.Tree, left_tree: lark.Tree, right_tree: lark.Tree) -> Node:
+        left, right = self._visit(left_tree), self._visit(right_tree)
+        offset = self.source.find(op, left_tree.meta.end_pos, right_tree.meta.start_pos)
+        op_line, op_column = self._position(offset if offset >= 0 else left_tree.meta.end_pos)
+        line, column = _start(tree)
+        return Binary(line, column, op=op, left=left, right=right, op_line=op_line, op_column=op_column)
+
+    # -- grammar rules -----------------------------------------------------------------------------
+
+    def _expr(self, tree: lark.Tree) -> Node:
+        if len(tree.children) == 1:
+            return self._visit(tree.children[0])
+        test, then, otherwise = (self._visit(child) for child in tree.children)
+        line, column = _start(tree)
+        return Conditional(line, column, test=test, then=then, otherwise=otherwise)
+
+    def _conditionalor(self, tree: lark.Tree) -> Node:
+        if len(tree.children) == 1:
+            return self._visit(tree.children[0])
+        return self._binary("||", tree, *tree.children)
+
+    def _conditionaland(self, tree: lark.Tree) -> Node:
+        if len(tree.children) == 1:
+            return self._visit(tree.children[0])
+        return self._binary("&&", tree, *tree.children)
+
+    def _operation(self, tree: lark.Tree) -> Node:
+        """relation, addition and multiplication share one shape: [op_tree(left), right]."""
+        if len(tree.children) == 1:
+            return self._visit(tree.children[0])
+        op_tree, right_tree = tree.children
+        return self._binary(_OPERATORS[op_tree.data], tree, op_tree.children[0], right_tree)
+
+    _relation = _addition = _multiplication = _operation
+
+    def _unary(self, tree: lark.Tree) -> Node:
+        if len(tree.children) == 1:
+            return self._visit(tree.children[0])
+        op_tree, operand_tree = tree.children
+        line, column = _start(tree)
+        op = "!" if op_tree.data == "unary_not" else "-"
+        return Unary(line, column, op=op, operand=self._visit(operand_tree))
+
+    _member = _primary = _pass_through
+
+    def _paren_expr(self, tree: lark.Tree) -> Node:
+        return self._visit(tree.children[0])
+
+    def _member_dot(self, tree: lark.Tree) -> Node:
+        target_tree, name = tree.children
+        target = self._visit(target_tree)
+        line, column = _start(tree)
+        if isinstance(target, Name) and target.name == TALENT:
+            return FeatureRef(line, column, name=str(name))
+        if isinstance(target, Invalid):
+            return target
+        return self._unsupported(
+            tree,
+            f"字段访问“.{name}”（只能使用 talent.<特征名>）",
+            f"field selection '.{name}' (only talent.<feature> is allowed)",
+        )
+
+    def _member_dot_arg(self, tree: lark.Tree) -> Node:
+        target_tree, name = tree.children[0], str(tree.children[1])
+        arg_trees = list(tree.children[2].children) if len(tree.children) > 2 else []
+        line, column = _start(tree)
+        if name in COMPREHENSIONS:
+            return self._comprehension(tree, name, target_tree, arg_trees)
+        if name in _OTHER_MACROS:
+            return self._unsupported(
+                tree, f"宏 .{name}()（可用 exists 或 all）", f"macro .{name}() (use exists or all)"
+            )
+        target = self._visit(target_tree)
+        args = [self._visit(arg) for arg in arg_trees]
+        return Call(line, column, name=name, args=args, target=target)
+
+    def _comprehension(self, tree: lark.Tree, name: str, target_tree: lark.Tree, arg_trees: list) -> Node:
+        line, column = _start(tree)
+        target = self._visit(target_tree)
+        variable = _bare_identifier(arg_trees[0]) if len(arg_trees) == 2 else None
+        if variable is None:
+            return self._unsupported(
+                tree,
+                f".{name}() 的写法，应为 .{name}(x, 条件)",
+                f"this form of .{name}(); write .{name}(x, condition)",
+            )
+        if variable == TALENT:
+            return self._unsupported(arg_trees[0], "用 talent 作循环变量名", "talent as the loop variable")
+        body = self._visit(arg_trees[1])
+        return Comprehension(line, column, name=name, target=target, var=variable, body=body)
+
+    def _ident_arg(self, tree: lark.Tree) -> Node:
+        name = str(tree.children[0])
+        arg_trees = list(tree.children[1].children) if len(tree.children) > 1 else []
+        line, column = _start(tree)
+        if name == "has":
+            return self._unsupported(tree, "has()：所有特征都有值", "has(): every feature always has a value")
+        return Call(line, column, name=name, args=[self._visit(arg) for arg in arg_trees])
+
+    def _ident(self, tree: lark.Tree) -> Node:
+        line, column = _start(tree)
+        return Name(line, column, name=str(tree.children[0]))
+
+    def _list_lit(self, tree: lark.Tree) -> Node:
+        line, column = _start(tree)
+        items = [self._visit(item) for item in tree.children[0].children] if tree.children else []
+        return ListLiteral(line, column, items=items)
+
+    def _literal(self, tree: lark.Tree) -> Node:
+        token = tree.children[0]
+        line, column = _start(tree)
+        kind = token.type
+        if kind == "INT_LIT":
+            try:
+                return Literal(line, column, value=int(celtypes.IntType(token.value)), kind=INT)
+            except ValueError:
+                self.problems.append(
+                    p.problem(
+                        p.OVERFLOW,
+                        line,
+                        column,
+                        f"整数 {token.value} 超出 64 位范围",
+                        f"integer {token.value} is outside the 64-bit range",
+                    )
+                )
+                return Invalid(line, column)
+        if kind == "FLOAT_LIT":
+            return Literal(line, column, value=float(celtypes.DoubleType(token.value)), kind=DOUBLE)
+        if kind in ("STRING_LIT", "MLSTRING_LIT"):
+            return Literal(line, column, value=str(celstr(token)), kind=STRING)
+        if kind == "BOOL_LIT":
+            return Literal(line, column, value=token.value == "true", kind=BOOL)
+        if kind == "UINT_LIT":
+            return self._unsupported(
+                tree, f"无符号整数 {token.value}（去掉 u）", f"unsigned integer {token.value} (drop the u)"
+            )
+        if kind == "NULL_LIT":
+            return self._unsupported(tree, "null（特征总有值）", "null (features always have a value)")
+        return self._unsupported(tree, "字节串", "bytes literals")
+
+    def _map_lit(self, tree: lark.Tree) -> Node:
+        return self._unsupported(tree, "映射 {…}", "map literals {…}")
+
+    def _member_index(self, tree: lark.Tree) -> Node:
+        return self._unsupported(tree, "下标 [ ]（判断包含请用 in）", "indexing [ ] (use in for membership)")
+
+    def _member_object(self, tree: lark.Tree) -> Node:
+        return self._unsupported(tree, "消息构造 {…}", "message construction {…}")
+
+    def _dot_ident(self, tree: lark.Tree) -> Node:
+        return self._unsupported(tree, "以“.”开头的名称", "names starting with '.'")
+
+    _dot_ident_arg = _dot_ident
+
+
+def _start(tree: lark.Tree | lark.Token) -> tuple[int, int]:
+    if isinstance(tree, lark.Token):
+        return tree.line or 1, tree.column or 1
+    meta = tree.meta
+    if getattr(meta, "empty", True):
+        return 1, 1
+    return meta.line, meta.column
+
+
+def _bare_identifier(tree: lark.Tree) -> str | None:
+    """The identifier when `tree` (an expr) is nothing but one identifier, else None."""
+    while isinstance(tree, lark.Tree) and len(tree.children) == 1 and tree.data != "ident":
+        tree = tree.children[0]
+    if isinstance(tree, lark.Tree) and tree.data == "ident":
+        return str(tree.children[0])
+    return None
