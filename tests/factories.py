@@ -3,6 +3,9 @@
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
+
+from django.contrib.auth.hashers import make_password
 
 from rencai.accounts.models import User
 from rencai.core.pii import seal_id_number, seal_phone
@@ -13,7 +16,9 @@ _counter = itertools.count(1)
 PASSWORD = "rencai-test-pw"
 
 
-def make_id_number(region_code: str = "330881", birth: dt.date = dt.date(1985, 1, 1), *, male: bool = True) -> str:
+def make_id_number(
+    region_code: str = "330881", birth: dt.date = dt.date(1985, 1, 1), *, male: bool = True
+) -> str:
     seq = next(_counter) % 500
     order = seq * 2 + (1 if male else 0)
     first17 = f"{region_code}{birth:%Y%m%d}{order:03d}"
@@ -39,8 +44,9 @@ def make_enterprise(region, **overrides) -> Enterprise:
     return Enterprise.objects.create(**values)
 
 
-def make_talent(region, *, name: str | None = None, id_number: str | None = None, phone: str = "13800001234",
-                **overrides) -> Talent:
+def make_talent(
+    region, *, name: str | None = None, id_number: str | None = None, phone: str = "13800001234", **overrides
+) -> Talent:
     number = id_number or make_id_number(region.code)
     sealed = seal_id_number(number)
     sealed_phone = seal_phone(phone)
@@ -78,9 +84,14 @@ def make_platform(region, *, kind: str = "academician_station", host=None, **ove
     return TalentPlatform.objects.create(**values)
 
 
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    """Hash the shared test password once: PBKDF2 is slow on purpose, and tests make many users."""
+    return make_password(PASSWORD)
+
+
 def make_user(username: str, role: str, **fields) -> User:
-    user = User(username=username, role=role, **fields)
-    user.set_password(PASSWORD)
+    user = User(username=username, role=role, password=_password_hash(), **fields)
     user.save()
     return user
 
@@ -107,8 +118,13 @@ def build_world(regions) -> World:
     enterprise_a = make_enterprise(county_a, name="江山天蓬测试集团", is_platform_enterprise=True)
     enterprise_b = make_enterprise(county_b, name="龙游测试纸业")
     talent_user = make_user("talent", "talent", display_name="江山人才")
-    talent_a = make_talent(county_a, name="江山甲", current_employer=enterprise_a, employment_type="full_time",
-                           account=talent_user)
+    talent_a = make_talent(
+        county_a,
+        name="江山甲",
+        current_employer=enterprise_a,
+        employment_type="full_time",
+        account=talent_user,
+    )
     talent_a2 = make_talent(county_a, name="江山乙", team="high_skill", tier="E")
     talent_b = make_talent(county_b, name="龙游丙", current_employer=enterprise_b, tier="C")
     platform_a = make_platform(county_a, host=enterprise_a)
@@ -122,8 +138,20 @@ def build_world(regions) -> World:
         "talent": talent_user,
         "reviewer": make_user("reviewer", "reviewer"),
         "provider": make_user("provider", "provider"),
-        "superuser": make_user("root", "city_org_dept", region=regions["330800"], is_superuser=True,
-                               is_staff=True),
+        "superuser": make_user(
+            "root", "city_org_dept", region=regions["330800"], is_superuser=True, is_staff=True
+        ),
     }
-    return World(regions, county_a, county_b, enterprise_a, enterprise_b, talent_a, talent_a2, talent_b,
-                 platform_a, platform_b, users)
+    return World(
+        regions,
+        county_a,
+        county_b,
+        enterprise_a,
+        enterprise_b,
+        talent_a,
+        talent_a2,
+        talent_b,
+        platform_a,
+        platform_b,
+        users,
+    )

@@ -21,7 +21,7 @@ def test_changing_any_digit_of_an_id_number_breaks_it(number):
     for position in range(18):
         for replacement in "0123456789X":
             if replacement != number[position]:
-                assert not is_valid_id_number(number[:position] + replacement + number[position + 1:])
+                assert not is_valid_id_number(number[:position] + replacement + number[position + 1 :])
 
 
 def test_id_number_yields_birth_date_and_gender():
@@ -31,7 +31,7 @@ def test_id_number_yields_birth_date_and_gender():
 
 
 def test_id_number_error_is_bilingual():
-    with pytest.raises(ValueError, match="校验位.*check digit"):
+    with pytest.raises(ValueError, match=r"校验位.*check digit"):
         parse_id_number("330881199003070021")
 
 
@@ -45,7 +45,7 @@ def test_changing_any_character_of_a_credit_code_breaks_it(code):
     for position in range(18):
         for replacement in "0123456789ABCDEFGHJKLMNPQRTUWXY":
             if replacement != code[position]:
-                assert not is_valid_credit_code(code[:position] + replacement + code[position + 1:])
+                assert not is_valid_credit_code(code[:position] + replacement + code[position + 1 :])
 
 
 def test_credit_code_rejects_forbidden_letters():

@@ -6,8 +6,10 @@ from rencai.accounts.models import ApiToken, User
 
 @admin.register(User)
 class RencaiUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Rencai", {"fields": ("role", "display_name", "region", "department",
-                                                              "enterprise")}))
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Rencai", {"fields": ("role", "display_name", "region", "department", "enterprise")}),
+    )
     list_display = ("username", "display_name", "role", "region", "enterprise", "is_active")
     list_filter = ("role", "region", "is_active")
 

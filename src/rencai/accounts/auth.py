@@ -21,5 +21,5 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
-def SessionOrTokenAuth():  # noqa: N802 - reads like a class where the API is declared
+def SessionOrTokenAuth():
     return [TokenAuth(), SessionAuth()]

@@ -31,10 +31,12 @@ class RoleRights:
 
 
 ROLE_RIGHTS: dict[str, RoleRights] = {
-    "city_org_dept": RoleRights("region", reveal_personal_data=True, import_registry=True, export=True,
-                                edit_registry=True),
-    "county_org_dept": RoleRights("region", reveal_personal_data=True, import_registry=True, export=True,
-                                  edit_registry=True),
+    "city_org_dept": RoleRights(
+        "region", reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
+    ),
+    "county_org_dept": RoleRights(
+        "region", reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
+    ),
     "department": RoleRights("region", export=True),
     "enterprise": RoleRights("enterprise", export=True),
     "talent": RoleRights("self", reveal_personal_data=True),
@@ -49,8 +51,9 @@ def rights_of(user) -> RoleRights:
     if user is None or not user.is_authenticated:
         return NO_RIGHTS
     if user.is_superuser:
-        return RoleRights("all", reveal_personal_data=True, import_registry=True, export=True,
-                          edit_registry=True)
+        return RoleRights(
+            "all", reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
+        )
     return ROLE_RIGHTS.get(user.role, NO_RIGHTS)
 
 

@@ -5,7 +5,9 @@ from collections.abc import Iterable, Sequence
 from django.db import connection
 
 
-def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 20_000) -> int:
+def bulk_insert(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 20_000
+) -> int:
     """Insert rows into `table` inside the caller's transaction; returns the number of rows written.
 
     Values must already be database-ready (dates, Decimals, booleans, None); model-level defaults and

@@ -8,9 +8,21 @@ from rencai.core.access import rights_of
 # (url name, label, roles that see it; None means every signed-in user)
 NAVIGATION = [
     ("home", _("首页"), None),
-    ("registry:talent_list", _("人才"), {"city_org_dept", "county_org_dept", "department", "enterprise", "all"}),
-    ("registry:enterprise_list", _("企业"), {"city_org_dept", "county_org_dept", "department", "enterprise", "all"}),
-    ("registry:platform_list", _("人才平台"), {"city_org_dept", "county_org_dept", "department", "enterprise", "all"}),
+    (
+        "registry:talent_list",
+        _("人才"),
+        {"city_org_dept", "county_org_dept", "department", "enterprise", "all"},
+    ),
+    (
+        "registry:enterprise_list",
+        _("企业"),
+        {"city_org_dept", "county_org_dept", "department", "enterprise", "all"},
+    ),
+    (
+        "registry:platform_list",
+        _("人才平台"),
+        {"city_org_dept", "county_org_dept", "department", "enterprise", "all"},
+    ),
     ("registry:academician_list", _("院士"), {"city_org_dept", "county_org_dept", "department", "all"}),
     ("registry:import", _("批量导入"), {"city_org_dept", "county_org_dept", "all"}),
 ]

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rencai.core.access import Tenancy
+
 
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", _("省")
@@ -13,11 +15,15 @@ class RegionLevel(models.TextChoices):
 class Region(models.Model):
     """An administrative division (GB/T 2260). `path` holds the codes from the root, for subtree scoping."""
 
+    tenancy = Tenancy(region="pk")
+
     code = models.CharField(_("区划代码"), max_length=6, unique=True)
     name = models.CharField(_("名称"), max_length=50)
     name_en = models.CharField(_("英文名称"), max_length=80, blank=True)
     level = models.CharField(_("级别"), max_length=10, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=200, unique=True, editable=False)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Personal data: seal a value for storage (ciphertext, blind index, mask) and reveal it with an audit entry."""
+"""Personal data: seal a value for storage (ciphertext, blind index, mask); reveal it with an audit entry."""
 
 from dataclasses import dataclass
 
@@ -16,7 +16,9 @@ class Sealed:
 
 
 def seal_id_number(number: str) -> Sealed:
-    return Sealed(crypto.encrypt(number), crypto.blind_index(number, purpose="id_number"), mask_id_number(number))
+    return Sealed(
+        crypto.encrypt(number), crypto.blind_index(number, purpose="id_number"), mask_id_number(number)
+    )
 
 
 def seal_phone(phone: str) -> Sealed:

@@ -22,7 +22,9 @@ def ensure_quzhou_regions() -> dict[str, Region]:
     for code, name, name_en, level, parent_code in REGIONS:
         region = Region.objects.filter(code=code).first()
         if region is None:
-            region = Region(code=code, name=name, name_en=name_en, level=level, parent=by_code.get(parent_code))
+            region = Region(
+                code=code, name=name, name_en=name_en, level=level, parent=by_code.get(parent_code)
+            )
             region.save()
         by_code[code] = region
     return by_code

@@ -17,11 +17,24 @@ from rencai.registry.choices import DEGREE_LEVEL
 TITLE_RANK = {"": 0, "junior": 1, "intermediate": 2, "deputy_senior": 3, "senior": 4}
 
 BASE_COLUMNS = {
-    "talent_id": pl.Int64, "birth_date": pl.Date, "gender": pl.Utf8, "degree": pl.Utf8, "team": pl.Utf8,
-    "tier": pl.Utf8, "title_level": pl.Utf8, "skill_level": pl.Int64, "region": pl.Utf8,
-    "nationality": pl.Utf8, "employment_type": pl.Utf8, "arrival_date": pl.Date, "status": pl.Utf8,
-    "is_researcher_venture": pl.Boolean, "employer_industry": pl.Utf8, "employer_size": pl.Utf8,
-    "employer_is_platform": pl.Boolean, "employer_is_high_tech": pl.Boolean,
+    "talent_id": pl.Int64,
+    "birth_date": pl.Date,
+    "gender": pl.Utf8,
+    "degree": pl.Utf8,
+    "team": pl.Utf8,
+    "tier": pl.Utf8,
+    "title_level": pl.Utf8,
+    "skill_level": pl.Int64,
+    "region": pl.Utf8,
+    "nationality": pl.Utf8,
+    "employment_type": pl.Utf8,
+    "arrival_date": pl.Date,
+    "status": pl.Utf8,
+    "is_researcher_venture": pl.Boolean,
+    "employer_industry": pl.Utf8,
+    "employer_size": pl.Utf8,
+    "employer_is_platform": pl.Boolean,
+    "employer_is_high_tech": pl.Boolean,
 }
 BASE_SQL = """
 SELECT t.id, t.birth_date, t.gender, t.highest_degree, t.team, t.tier, t.title_level, t.skill_level, r.code,
@@ -42,7 +55,9 @@ SELECT talent_id, started_on, ended_on FROM registry_employment WHERE enterprise
 """
 
 
-def _where(sql: str, column: str, talent_ids: list[int] | None, active_only: bool = False) -> tuple[str, list]:
+def _where(
+    sql: str, column: str, talent_ids: list[int] | None, active_only: bool = False
+) -> tuple[str, list]:
     clauses, params = [], []
     if talent_ids is not None:
         clauses.append(f"{column} IN ({','.join(['%s'] * len(talent_ids))})")
@@ -73,10 +88,8 @@ def read_query(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.Dat
             return frame.with_columns([(pl.col(n) == "t") for n in bools]) if bools else frame
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    raw_schema = {n: (pl.Utf8 if t == pl.Date else t) for n, t in schema.items()}
-    frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
-    dates = [n for n, t in schema.items() if t == pl.Date]
-    return frame.with_columns([pl.col(n).str.to_date("%Y-%m-%d") for n in dates]) if dates else frame
+    # Django's SQLite backend converts declared date and bool columns to Python values already
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
@@ -95,8 +108,12 @@ def build_feature_frame(
     base_sql, base_params = _where(BASE_SQL, "t.id", talent_ids, active_only)
     base = read_query(base_sql, base_params, BASE_COLUMNS)
     overseas = read_query(*_where(OVERSEAS_SQL, "talent_id", talent_ids), {"talent_id": pl.Int64})
-    honours = read_query(*_where(HONOURS_SQL, "talent_id", talent_ids), {"talent_id": pl.Int64, "programme": pl.Utf8})
-    platforms = read_query(*_where(PLATFORMS_SQL, "m.talent_id", talent_ids), {"talent_id": pl.Int64, "kind": pl.Utf8})
+    honours = read_query(
+        *_where(HONOURS_SQL, "talent_id", talent_ids), {"talent_id": pl.Int64, "programme": pl.Utf8}
+    )
+    platforms = read_query(
+        *_where(PLATFORMS_SQL, "m.talent_id", talent_ids), {"talent_id": pl.Int64, "kind": pl.Utf8}
+    )
     employments = read_query(
         *_where(EMPLOYMENTS_SQL, "talent_id", talent_ids),
         {"talent_id": pl.Int64, "started_on": pl.Date, "ended_on": pl.Date},
@@ -110,7 +127,9 @@ def build_feature_frame(
         .agg(pl.col("m").sum().cast(pl.Int64).alias("months_employed_locally"))
     )
     frame = (
-        base.join(overseas.with_columns(pl.lit(True).alias("has_overseas_degree")), on="talent_id", how="left")
+        base.join(
+            overseas.with_columns(pl.lit(True).alias("has_overseas_degree")), on="talent_id", how="left"
+        )
         .join(_list_feature(honours, "programme", "programmes"), on="talent_id", how="left")
         .join(_list_feature(platforms, "kind", "platform_kinds"), on="talent_id", how="left")
         .join(months, on="talent_id", how="left")
@@ -126,13 +145,17 @@ def build_feature_frame(
         pl.col("team"),
         pl.col("tier").fill_null(""),
         pl.col("title_level").fill_null(""),
-        pl.col("title_level").fill_null("").replace_strict(TITLE_RANK, default=0, return_dtype=pl.Int64)
+        pl.col("title_level")
+        .fill_null("")
+        .replace_strict(TITLE_RANK, default=0, return_dtype=pl.Int64)
         .alias("title_rank"),
         pl.col("skill_level").fill_null(0),
         pl.col("region"),
         pl.col("nationality"),
-        pl.when(pl.col("employment_type").fill_null("") == "").then(pl.lit("none"))
-        .otherwise(pl.col("employment_type")).alias("employment_type"),
+        pl.when(pl.col("employment_type").fill_null("") == "")
+        .then(pl.lit("none"))
+        .otherwise(pl.col("employment_type"))
+        .alias("employment_type"),
         pl.col("months_employed_locally").fill_null(0),
         pl.col("employer_industry").fill_null(""),
         pl.col("employer_size").fill_null(""),
@@ -142,7 +165,9 @@ def build_feature_frame(
         pl.col("platform_kinds").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
         pl.col("is_researcher_venture"),
         pl.col("arrival_date"),
-        (_months_between(pl.col("arrival_date"), day) // 12).clip(lower_bound=0).cast(pl.Int64)
+        (_months_between(pl.col("arrival_date"), day) // 12)
+        .clip(lower_bound=0)
+        .cast(pl.Int64)
         .alias("years_since_arrival"),
         pl.col("status"),
     ).sort("talent_id")
@@ -150,8 +175,9 @@ def build_feature_frame(
 
 def features_hash(row: dict) -> str:
     """A stable hash of what a decision saw (canonical JSON of the feature row)."""
-    canonical = json.dumps({k: row[k] for k in sorted(row) if k != "talent_id"}, default=str, sort_keys=True,
-                           ensure_ascii=False)
+    canonical = json.dumps(
+        {k: row[k] for k in sorted(row) if k != "talent_id"}, default=str, sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

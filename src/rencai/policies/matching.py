@@ -32,8 +32,14 @@ LIVE = ["offered", "granted", "queued", "flagged"]
 def eligibility_frame(frame: pl.DataFrame, in_force: list[VersionInForce]) -> pl.DataFrame:
     """Long frame of (talent, version, policy, amount) for every eligible pair, exclusivity applied."""
     if not in_force or frame.height == 0:
-        return pl.DataFrame(schema={"talent_id": pl.Int64, "version_id": pl.Int64, "policy_id": pl.Int64,
-                                    "amount": pl.Float64})
+        return pl.DataFrame(
+            schema={
+                "talent_id": pl.Int64,
+                "version_id": pl.Int64,
+                "policy_id": pl.Int64,
+                "amount": pl.Float64,
+            }
+        )
     columns = []
     for item in in_force:
         rule, amount = compiled_pair(item.version)
@@ -66,8 +72,13 @@ def current_entitlements() -> pl.DataFrame:
         "SELECT id, talent_id, policy_id, status, queue_position FROM policies_entitlement WHERE status IN "
         "('offered', 'granted', 'queued', 'flagged')",
         [],
-        {"entitlement_id": pl.Int64, "talent_id": pl.Int64, "policy_id": pl.Int64, "status": pl.Utf8,
-         "queue_position": pl.Int64},
+        {
+            "entitlement_id": pl.Int64,
+            "talent_id": pl.Int64,
+            "policy_id": pl.Int64,
+            "status": pl.Utf8,
+            "queue_position": pl.Int64,
+        },
     )
 
 
@@ -101,11 +112,13 @@ def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) 
     holding = pl.col("status").is_in(["offered", "granted"])
     flagged = joined.filter(~is_eligible & holding).select("entitlement_id", "talent_id", "policy_id")
     dequeued = joined.filter(~is_eligible & (pl.col("status") == "queued")).select(
-        "entitlement_id", "talent_id", "policy_id")
+        "entitlement_id", "talent_id", "policy_id"
+    )
     candidates = joined.filter(is_eligible & (pl.col("status").is_null() | (pl.col("status") == "queued")))
     unchanged = joined.height - flagged.height - dequeued.height - candidates.height
-    order = frame.select("talent_id", pl.col("tier").replace_strict(TIER_RANK, default=5).alias("tier_rank"),
-                         "arrival_date")
+    order = frame.select(
+        "talent_id", pl.col("tier").replace_strict(TIER_RANK, default=5).alias("tier_rank"), "arrival_date"
+    )
     candidates = candidates.join(order, on="talent_id", how="left").sort(["policy_id", *QUEUE_ORDER])
     policies = {item.version.policy_id: item.version.policy for item in in_force}
     committed = committed_amounts(list(policies), day.year)
@@ -129,17 +142,29 @@ def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) 
             .alias("new_position")
         )
         allocated_parts.append(group)
-    allocated = pl.concat(allocated_parts) if allocated_parts else candidates.with_columns(
-        pl.lit(None, pl.Utf8).alias("new_status"), pl.lit(None, pl.Int64).alias("new_position"))
+    allocated = (
+        pl.concat(allocated_parts)
+        if allocated_parts
+        else candidates.with_columns(
+            pl.lit(None, pl.Utf8).alias("new_status"), pl.lit(None, pl.Int64).alias("new_position")
+        )
+    )
     new_rows = allocated.filter(pl.col("status").is_null()).select(
-        "talent_id", "version_id", "policy_id", "amount", pl.col("new_status").alias("status"),
-        pl.col("new_position").alias("queue_position"))
+        "talent_id",
+        "version_id",
+        "policy_id",
+        "amount",
+        pl.col("new_status").alias("status"),
+        pl.col("new_position").alias("queue_position"),
+    )
     was_queued = allocated.filter(pl.col("status") == "queued")
     released = was_queued.filter(pl.col("new_status") != "queued").select(
-        "entitlement_id", "talent_id", "version_id", "amount", pl.col("new_status").alias("status"))
+        "entitlement_id", "talent_id", "version_id", "amount", pl.col("new_status").alias("status")
+    )
     still = was_queued.filter(pl.col("new_status") == "queued")
     requeued = still.filter(pl.col("queue_position").ne_missing(pl.col("new_position"))).select(
-        "entitlement_id", pl.col("new_position").alias("queue_position"))
+        "entitlement_id", pl.col("new_position").alias("queue_position")
+    )
     unchanged += still.height - requeued.height
     return Plan(new_rows, released, requeued, flagged, dequeued, unchanged)
 
@@ -159,28 +184,55 @@ def run_match(*, actor=None, evaluation_date: dt.date | None = None) -> MatchRun
     frame = cached_feature_frame(day)
     with transaction.atomic():
         plan = plan_run(frame, in_force, day)
-        run = MatchRun.objects.create(region=Region.objects.get(code=QUZHOU), evaluation_date=day,
-                                      triggered_by=actor if getattr(actor, "pk", None) else None,
-                                      talents_evaluated=frame.height, versions_evaluated=len(in_force))
+        run = MatchRun.objects.create(
+            region=Region.objects.get(code=QUZHOU),
+            evaluation_date=day,
+            triggered_by=actor if getattr(actor, "pk", None) else None,
+            talents_evaluated=frame.height,
+            versions_evaluated=len(in_force),
+        )
         _apply(plan, run, frame, day, in_force)
-        run.offered = plan.new_rows.filter(pl.col("status") == "offered").height + plan.released.filter(
-            pl.col("status") == "offered").height
-        run.granted = plan.new_rows.filter(pl.col("status") == "granted").height + plan.released.filter(
-            pl.col("status") == "granted").height
+        run.offered = (
+            plan.new_rows.filter(pl.col("status") == "offered").height
+            + plan.released.filter(pl.col("status") == "offered").height
+        )
+        run.granted = (
+            plan.new_rows.filter(pl.col("status") == "granted").height
+            + plan.released.filter(pl.col("status") == "granted").height
+        )
         run.queued = plan.new_rows.filter(pl.col("status") == "queued").height
         run.flagged, run.unchanged = plan.flagged.height, plan.unchanged
         run.finished_at = timezone.now()
         run.duration_ms = int((time.perf_counter() - started) * 1000)
         run.save()
-        audit.record(actor=actor, action="policy.match_run", obj=run, detail={
-            "evaluation_date": day, "offered": run.offered, "granted": run.granted, "queued": run.queued,
-            "flagged": run.flagged, "dequeued": plan.dequeued.height, "unchanged": run.unchanged})
+        audit.record(
+            actor=actor,
+            action="policy.match_run",
+            obj=run,
+            detail={
+                "evaluation_date": day,
+                "offered": run.offered,
+                "granted": run.granted,
+                "queued": run.queued,
+                "flagged": run.flagged,
+                "dequeued": plan.dequeued.height,
+                "unchanged": run.unchanged,
+            },
+        )
     return run
 
 
-def _apply(plan: Plan, run: MatchRun, frame: pl.DataFrame, day: dt.date, in_force: list[VersionInForce]) -> None:
-    touched = pl.concat([plan.new_rows["talent_id"], plan.released["talent_id"], plan.flagged["talent_id"],
-                         plan.dequeued["talent_id"]])
+def _apply(
+    plan: Plan, run: MatchRun, frame: pl.DataFrame, day: dt.date, in_force: list[VersionInForce]
+) -> None:
+    touched = pl.concat(
+        [
+            plan.new_rows["talent_id"],
+            plan.released["talent_id"],
+            plan.flagged["talent_id"],
+            plan.dequeued["talent_id"],
+        ]
+    )
     hashes = _hashes(frame, touched) if touched.len() else {}
     gone = "0" * 64  # a talent no longer active has no features
     now = timezone.now()
@@ -191,22 +243,57 @@ def _apply(plan: Plan, run: MatchRun, frame: pl.DataFrame, day: dt.date, in_forc
         for r in plan.new_rows.iter_rows(named=True):
             amount = Decimal(str(r["amount"])).quantize(Decimal("0.01"))
             fh = hashes.get(r["talent_id"], gone)
-            rows.append((r["talent_id"], r["policy_id"], r["version_id"], r["status"], amount, day.year,
-                         r["queue_position"], day, fh, now, now))
+            rows.append(
+                (
+                    r["talent_id"],
+                    r["policy_id"],
+                    r["version_id"],
+                    r["status"],
+                    amount,
+                    day.year,
+                    r["queue_position"],
+                    day,
+                    fh,
+                    now,
+                    now,
+                )
+            )
             decisions.append((run.pk, r["talent_id"], r["version_id"], r["status"], amount, day, fh, now))
-        bulk_insert("policies_entitlement", ["talent_id", "policy_id", "policy_version_id", "status", "amount",
-                                             "budget_year", "queue_position", "evaluation_date", "features_hash",
-                                             "created_at", "updated_at"], rows)
+        bulk_insert(
+            "policies_entitlement",
+            [
+                "talent_id",
+                "policy_id",
+                "policy_version_id",
+                "status",
+                "amount",
+                "budget_year",
+                "queue_position",
+                "evaluation_date",
+                "features_hash",
+                "created_at",
+                "updated_at",
+            ],
+            rows,
+        )
     for r in plan.released.iter_rows(named=True):
         fh = hashes.get(r["talent_id"], gone)
         amount = Decimal(str(r["amount"])).quantize(Decimal("0.01"))
         Entitlement.objects.filter(pk=r["entitlement_id"]).update(
-            status=r["status"], queue_position=None, policy_version_id=r["version_id"], amount=amount,
-            budget_year=day.year, evaluation_date=day, features_hash=fh, updated_at=now)
+            status=r["status"],
+            queue_position=None,
+            policy_version_id=r["version_id"],
+            amount=amount,
+            budget_year=day.year,
+            evaluation_date=day,
+            features_hash=fh,
+            updated_at=now,
+        )
         decisions.append((run.pk, r["talent_id"], r["version_id"], "released", amount, day, fh, now))
     for r in plan.requeued.iter_rows(named=True):
-        Entitlement.objects.filter(pk=r["entitlement_id"]).update(queue_position=r["queue_position"],
-                                                                  updated_at=now)
+        Entitlement.objects.filter(pk=r["entitlement_id"]).update(
+            queue_position=r["queue_position"], updated_at=now
+        )
     for outcome, table in (("flagged", plan.flagged), ("dequeued", plan.dequeued)):
         if not table.height:
             continue
@@ -214,14 +301,36 @@ def _apply(plan: Plan, run: MatchRun, frame: pl.DataFrame, day: dt.date, in_forc
         versions = dict(Entitlement.objects.filter(pk__in=ids).values_list("pk", "policy_version_id"))
         for r in table.iter_rows(named=True):
             version_id = version_of_policy.get(r["policy_id"], versions[r["entitlement_id"]])
-            decisions.append((run.pk, r["talent_id"], version_id, outcome, Decimal("0"), day,
-                              hashes.get(r["talent_id"], gone), now))
+            decisions.append(
+                (
+                    run.pk,
+                    r["talent_id"],
+                    version_id,
+                    outcome,
+                    Decimal("0"),
+                    day,
+                    hashes.get(r["talent_id"], gone),
+                    now,
+                )
+            )
         for chunk_start in range(0, len(ids), 5000):
-            chunk = ids[chunk_start:chunk_start + 5000]
+            chunk = ids[chunk_start : chunk_start + 5000]
             if outcome == "flagged":
                 Entitlement.objects.filter(pk__in=chunk).update(status="flagged", updated_at=now)
             else:
                 Entitlement.objects.filter(pk__in=chunk).delete()
     if decisions:
-        bulk_insert("policies_decision", ["run_id", "talent_id", "policy_version_id", "outcome", "amount",
-                                          "evaluation_date", "features_hash", "created_at"], decisions)
+        bulk_insert(
+            "policies_decision",
+            [
+                "run_id",
+                "talent_id",
+                "policy_version_id",
+                "outcome",
+                "amount",
+                "evaluation_date",
+                "features_hash",
+                "created_at",
+            ],
+            decisions,
+        )

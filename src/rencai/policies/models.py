@@ -28,16 +28,27 @@ class Policy(models.Model):
     name = models.CharField(_("政策名称"), max_length=200)
     region = models.ForeignKey("core.Region", verbose_name=_("发布区划"), on_delete=models.PROTECT)
     kind = models.CharField(_("类别"), max_length=10, choices=PolicyKind.choices)
-    service_item_code = models.SlugField(_("服务事项"), max_length=60, blank=True,
-                                         help_text=_("通过哪个一站式服务事项兑现"))
+    service_item_code = models.SlugField(
+        _("服务事项"), max_length=60, blank=True, help_text=_("通过哪个一站式服务事项兑现")
+    )
     is_proactive = models.BooleanField(_("免申即享"), default=False)
-    budget_total = models.DecimalField(_("总预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
-    budget_per_year = models.DecimalField(_("年度预算（元）"), max_digits=14, decimal_places=2, null=True,
-                                          blank=True)
-    exclusivity_group = models.SlugField(_("互斥组"), max_length=60, blank=True,
-                                         help_text=_("同组政策只享受金额最高的一项"))
-    overrides = models.ForeignKey("self", verbose_name=_("替代的上级政策"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="overridden_by")
+    budget_total = models.DecimalField(
+        _("总预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget_per_year = models.DecimalField(
+        _("年度预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    exclusivity_group = models.SlugField(
+        _("互斥组"), max_length=60, blank=True, help_text=_("同组政策只享受金额最高的一项")
+    )
+    overrides = models.ForeignKey(
+        "self",
+        verbose_name=_("替代的上级政策"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="overridden_by",
+    )
     summary = models.TextField(_("政策摘要"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -46,10 +57,14 @@ class Policy(models.Model):
         verbose_name_plural = _("人才政策")
         ordering = ["region__path", "code"]
         constraints = [
-            models.CheckConstraint(condition=Q(budget_total__isnull=True) | Q(budget_total__gte=0),
-                                   name="policy_budget_total_non_negative"),
-            models.CheckConstraint(condition=Q(budget_per_year__isnull=True) | Q(budget_per_year__gte=0),
-                                   name="policy_budget_year_non_negative"),
+            models.CheckConstraint(
+                condition=Q(budget_total__isnull=True) | Q(budget_total__gte=0),
+                name="policy_budget_total_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_per_year__isnull=True) | Q(budget_per_year__gte=0),
+                name="policy_budget_year_non_negative",
+            ),
             models.CheckConstraint(condition=~Q(overrides=models.F("id")), name="policy_not_self_override"),
         ]
 
@@ -76,11 +91,13 @@ class PolicyVersion(models.Model):
     amount_rule = models.TextField(_("金额规则（CEL）"), default="0")
     status = models.CharField(_("状态"), max_length=10, choices=VersionStatus.choices, default="draft")
     note = models.TextField(_("修订说明"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     issued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -89,16 +106,21 @@ class PolicyVersion(models.Model):
         ordering = ["policy", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["policy", "number"], name="policy_version_number_unique"),
-            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                                   name="policy_version_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="policy_version_period_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.policy.code} v{self.number}"
 
     def in_force_on(self, day) -> bool:
-        return (self.status == VersionStatus.ISSUED and self.effective_from <= day
-                and (self.effective_to is None or day <= self.effective_to))
+        return (
+            self.status == VersionStatus.ISSUED
+            and self.effective_from <= day
+            and (self.effective_to is None or day <= self.effective_to)
+        )
 
 
 class MatchRun(models.Model):
@@ -110,7 +132,9 @@ class MatchRun(models.Model):
     evaluation_date = models.DateField(_("评估日期"))
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     talents_evaluated = models.PositiveIntegerField(default=0)
     versions_evaluated = models.PositiveIntegerField(default=0)
     offered = models.PositiveIntegerField(_("新发要约"), default=0)
@@ -140,9 +164,11 @@ BUDGET_HOLDING = ("offered", "granted", "flagged")
 
 
 class Entitlement(models.Model):
-    """What a talent currently holds or is offered under a policy (政策红利). One live row per talent+policy."""
+    """What a talent holds or is offered under a policy (政策红利): one live row per talent and policy."""
 
-    tenancy = Tenancy(region="talent__region", enterprise="talent__current_employer", person="talent__account")
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
 
     talent = models.ForeignKey("registry.Talent", on_delete=models.CASCADE, related_name="entitlements")
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="entitlements")
@@ -179,7 +205,9 @@ class DecisionOutcome(models.TextChoices):
 class Decision(models.Model):
     """One change a match run made, with the version, date and features it was based on (reproducible)."""
 
-    tenancy = Tenancy(region="talent__region", enterprise="talent__current_employer", person="talent__account")
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="decisions")
     talent = models.ForeignKey("registry.Talent", on_delete=models.CASCADE, related_name="policy_decisions")

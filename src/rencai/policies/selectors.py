@@ -67,7 +67,9 @@ def versions_in_force(day: dt.date, *, region: Region | None = None) -> list[Ver
     for item in issued:
         codes = subtree[item.policy.region_id] - overridden.get(item.policy_id, set())
         if region is not None:
-            codes = codes & subtree[region.pk] if region.path.startswith(item.policy.region.path) else frozenset()
+            codes = (
+                codes & subtree[region.pk] if region.path.startswith(item.policy.region.path) else frozenset()
+            )
         if codes:
             result.append(VersionInForce(item, frozenset(codes)))
     return result
@@ -86,7 +88,10 @@ def committed_amounts(policy_ids: list[int], year: int) -> dict[int, tuple]:
     holding = Entitlement.objects.filter(policy_id__in=policy_ids, status__in=BUDGET_HOLDING)
     totals = dict(holding.values("policy_id").annotate(s=Sum("amount")).values_list("policy_id", "s"))
     yearly = dict(
-        holding.filter(budget_year=year).values("policy_id").annotate(s=Sum("amount")).values_list("policy_id", "s")
+        holding.filter(budget_year=year)
+        .values("policy_id")
+        .annotate(s=Sum("amount"))
+        .values_list("policy_id", "s")
     )
     return {pid: (totals.get(pid) or 0, yearly.get(pid) or 0) for pid in policy_ids}
 

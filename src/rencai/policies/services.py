@@ -20,8 +20,14 @@ def rule_problems(source: str, *, expect: str) -> list[dict]:
         compile_rule(source, expect=expect)
     except RuleError as error:
         return [
-            {"field": "eligibility_rule" if expect == "bool" else "amount_rule", "line": p.line,
-             "column": p.column, "code": p.code, "message_zh": p.message_zh, "message_en": p.message_en}
+            {
+                "field": "eligibility_rule" if expect == "bool" else "amount_rule",
+                "line": p.line,
+                "column": p.column,
+                "code": p.code,
+                "message_zh": p.message_zh,
+                "message_en": p.message_en,
+            }
             for p in error.problems
         ]
     return []
@@ -29,7 +35,9 @@ def rule_problems(source: str, *, expect: str) -> list[dict]:
 
 def _require_policy_rights(actor, policy: Policy | None = None, region: Region | None = None) -> None:
     rights = rights_of(actor)
-    if not rights.edit_registry or actor.role not in ("city_org_dept", "county_org_dept") and not actor.is_superuser:
+    if not rights.edit_registry or (
+        actor.role not in ("city_org_dept", "county_org_dept") and not actor.is_superuser
+    ):
         raise PermissionDenied("只有组织部门可以制定政策", "Only organization departments may draft policies")
     target = region or (policy.region if policy else None)
     if target is not None and not visible_to(actor, Region.objects.filter(pk=target.pk)).exists():
@@ -37,60 +45,120 @@ def _require_policy_rights(actor, policy: Policy | None = None, region: Region |
 
 
 @transaction.atomic
-def create_policy(*, actor, code: str, name: str, region: Region, kind: str, is_proactive: bool = False,
-                  budget_total: Decimal | None = None, budget_per_year: Decimal | None = None,
-                  exclusivity_group: str = "", service_item_code: str = "", overrides: Policy | None = None,
-                  summary: str = "") -> Policy:
+def create_policy(
+    *,
+    actor,
+    code: str,
+    name: str,
+    region: Region,
+    kind: str,
+    is_proactive: bool = False,
+    budget_total: Decimal | None = None,
+    budget_per_year: Decimal | None = None,
+    exclusivity_group: str = "",
+    service_item_code: str = "",
+    overrides: Policy | None = None,
+    summary: str = "",
+) -> Policy:
     _require_policy_rights(actor, region=region)
     problems = []
     if Policy.objects.filter(code=code).exists():
-        problems.append({"field": "code", "message_zh": "政策编号已存在", "message_en": "Policy code already exists"})
+        problems.append(
+            {"field": "code", "message_zh": "政策编号已存在", "message_en": "Policy code already exists"}
+        )
     overrides_above = overrides is None or (
         region.path.startswith(overrides.region.path) and overrides.region_id != region.pk
     )
     if not overrides_above:
-        problems.append({"field": "overrides", "message_zh": "只能替代上级区划发布的政策",
-                         "message_en": "A policy may only override one issued above its region"})
+        problems.append(
+            {
+                "field": "overrides",
+                "message_zh": "只能替代上级区划发布的政策",
+                "message_en": "A policy may only override one issued above its region",
+            }
+        )
     if problems:
         raise ValidationFailed(problems)
     policy = Policy.objects.create(
-        code=code, name=name, region=region, kind=kind, is_proactive=is_proactive, budget_total=budget_total,
-        budget_per_year=budget_per_year, exclusivity_group=exclusivity_group,
-        service_item_code=service_item_code, overrides=overrides, summary=summary,
+        code=code,
+        name=name,
+        region=region,
+        kind=kind,
+        is_proactive=is_proactive,
+        budget_total=budget_total,
+        budget_per_year=budget_per_year,
+        exclusivity_group=exclusivity_group,
+        service_item_code=service_item_code,
+        overrides=overrides,
+        summary=summary,
     )
     audit.record(actor=actor, action="policy.create", obj=policy, detail={"code": code})
     return policy
 
 
 @transaction.atomic
-def draft_version(*, actor, policy: Policy, eligibility_rule: str, amount_rule: str, effective_from: dt.date,
-                  effective_to: dt.date | None = None, note: str = "") -> PolicyVersion:
+def draft_version(
+    *,
+    actor,
+    policy: Policy,
+    eligibility_rule: str,
+    amount_rule: str,
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    note: str = "",
+) -> PolicyVersion:
     """Save a draft. Drafts may hold invalid rules while being edited, but never get issued that way."""
     _require_policy_rights(actor, policy)
     if effective_to is not None and effective_to < effective_from:
-        raise ValidationFailed([{"field": "effective_to", "message_zh": "失效日期早于生效日期",
-                                 "message_en": "The end date is before the start date"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "effective_to",
+                    "message_zh": "失效日期早于生效日期",
+                    "message_en": "The end date is before the start date",
+                }
+            ]
+        )
     number = (policy.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PolicyVersion.objects.create(
-        policy=policy, number=number, eligibility_rule=eligibility_rule.strip(), amount_rule=amount_rule.strip(),
-        effective_from=effective_from, effective_to=effective_to, note=note, created_by=actor,
+        policy=policy,
+        number=number,
+        eligibility_rule=eligibility_rule.strip(),
+        amount_rule=amount_rule.strip(),
+        effective_from=effective_from,
+        effective_to=effective_to,
+        note=note,
+        created_by=actor,
     )
     audit.record(actor=actor, action="policy.draft", obj=policy, detail={"version": number})
     return version
 
 
 @transaction.atomic
-def update_draft(*, actor, version: PolicyVersion, eligibility_rule: str, amount_rule: str,
-                 effective_from: dt.date, effective_to: dt.date | None = None, note: str = "") -> PolicyVersion:
+def update_draft(
+    *,
+    actor,
+    version: PolicyVersion,
+    eligibility_rule: str,
+    amount_rule: str,
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    note: str = "",
+) -> PolicyVersion:
     _require_policy_rights(actor, version.policy)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
-        raise DomainError("version_not_draft", "已发布或已撤回的版本不能修改，请新建版本",
-                          "Issued or withdrawn versions cannot change; draft a new version")
+        raise DomainError(
+            "version_not_draft",
+            "已发布或已撤回的版本不能修改，请新建版本",
+            "Issued or withdrawn versions cannot change; draft a new version",
+        )
     version.eligibility_rule, version.amount_rule = eligibility_rule.strip(), amount_rule.strip()
     version.effective_from, version.effective_to, version.note = effective_from, effective_to, note
     version.save()
-    audit.record(actor=actor, action="policy.draft_update", obj=version.policy, detail={"version": version.number})
+    audit.record(
+        actor=actor, action="policy.draft_update", obj=version.policy, detail={"version": version.number}
+    )
     return version
 
 
@@ -101,22 +169,30 @@ def issue_version(*, actor, version: PolicyVersion) -> PolicyVersion:
     version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise DomainError("version_not_draft", "只有草稿可以发布", "Only a draft can be issued")
-    problems = rule_problems(version.eligibility_rule, expect="bool") + rule_problems(version.amount_rule,
-                                                                                       expect="number")
+    problems = rule_problems(version.eligibility_rule, expect="bool") + rule_problems(
+        version.amount_rule, expect="number"
+    )
     if problems:
         raise ValidationFailed(problems, "规则有误，不能发布", "The rules are invalid and cannot be issued")
     issued = version.policy.versions.select_for_update().filter(status=VersionStatus.ISSUED)
     for previous in issued:
         if previous.effective_from >= version.effective_from:
-            raise DomainError("version_overlap", f"第{previous.number}版自{previous.effective_from}起生效，新版本须晚于它",
-                              f"Version {previous.number} starts {previous.effective_from}; a new version must start later")
+            raise DomainError(
+                "version_overlap",
+                f"第{previous.number}版自{previous.effective_from}起生效，新版本须晚于它",
+                f"Version {previous.number} starts {previous.effective_from}; a new version must start later",
+            )
         if previous.effective_to is None or previous.effective_to >= version.effective_from:
             previous.effective_to = version.effective_from - dt.timedelta(days=1)
             previous.save(update_fields=["effective_to"])
     version.status, version.issued_by, version.issued_at = VersionStatus.ISSUED, actor, timezone.now()
     version.save(update_fields=["status", "issued_by", "issued_at"])
-    audit.record(actor=actor, action="policy.issue", obj=version.policy,
-                 detail={"version": version.number, "effective_from": version.effective_from})
+    audit.record(
+        actor=actor,
+        action="policy.issue",
+        obj=version.policy,
+        detail={"version": version.number, "effective_from": version.effective_from},
+    )
     return version
 
 
@@ -125,19 +201,30 @@ def withdraw_version(*, actor, version: PolicyVersion, reason: str) -> PolicyVer
     _require_policy_rights(actor, version.policy)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.ISSUED:
-        raise DomainError("version_not_issued", "只有已发布的版本可以撤回", "Only an issued version can be withdrawn")
+        raise DomainError(
+            "version_not_issued", "只有已发布的版本可以撤回", "Only an issued version can be withdrawn"
+        )
     if not reason.strip():
-        raise ValidationFailed([{"field": "reason", "message_zh": "请填写撤回理由", "message_en": "Give a reason"}])
+        raise ValidationFailed(
+            [{"field": "reason", "message_zh": "请填写撤回理由", "message_en": "Give a reason"}]
+        )
     version.status = VersionStatus.WITHDRAWN
     version.save(update_fields=["status"])
-    audit.record(actor=actor, action="policy.withdraw", obj=version.policy,
-                 detail={"version": version.number, "reason": reason})
+    audit.record(
+        actor=actor,
+        action="policy.withdraw",
+        obj=version.policy,
+        detail={"version": version.number, "reason": reason},
+    )
     return version
 
 
 def get_version_for_edit(actor, version_id: int) -> PolicyVersion:
-    version = visible_to(actor, PolicyVersion.objects.select_related("policy", "policy__region")).filter(
-        pk=version_id).first()
+    version = (
+        visible_to(actor, PolicyVersion.objects.select_related("policy", "policy__region"))
+        .filter(pk=version_id)
+        .first()
+    )
     if version is None:
         raise NotFound()
     return version

@@ -20,7 +20,9 @@ class Department(models.Model):
         verbose_name = _("职能部门")
         verbose_name_plural = _("职能部门")
         ordering = ["region__path", "kind"]
-        constraints = [models.UniqueConstraint(fields=["region", "kind"], name="department_one_kind_per_region")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind"], name="department_one_kind_per_region")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -44,8 +46,10 @@ class Enterprise(models.Model):
         verbose_name_plural = _("企业")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(credit_code__regex=r"^[0-9A-HJ-NP-RTUW-Y]{18}$"),
-                                   name="enterprise_credit_code_format"),
+            models.CheckConstraint(
+                condition=Q(credit_code__regex=r"^[0-9A-HJ-NP-RTUW-Y]{18}$"),
+                name="enterprise_credit_code_format",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,7 +66,11 @@ class TalentPlatform(models.Model):
     region = models.ForeignKey("core.Region", verbose_name=_("服务区划"), on_delete=models.PROTECT)
     location = models.CharField(_("所在地"), max_length=50, help_text=_("如：杭州、上海、北京或本地"))
     host_enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("依托企业"), null=True, blank=True, on_delete=models.PROTECT,
+        Enterprise,
+        verbose_name=_("依托企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="platforms",
     )
     host_institution = models.CharField(_("依托机构"), max_length=200, blank=True)
@@ -115,9 +123,13 @@ class StationCooperation(models.Model):
         verbose_name = _("院士合作")
         verbose_name_plural = _("院士合作")
         constraints = [
-            models.UniqueConstraint(fields=["academician", "station", "started_on"], name="cooperation_unique"),
-            models.CheckConstraint(condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
-                                   name="cooperation_dates_ordered"),
+            models.UniqueConstraint(
+                fields=["academician", "station", "started_on"], name="cooperation_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="cooperation_dates_ordered",
+            ),
         ]
 
 
@@ -144,7 +156,9 @@ class Talent(models.Model):
     tenancy = Tenancy(region="region", enterprise="current_employer", person="account")
 
     name = models.CharField(_("姓名"), max_length=100, db_index=True)
-    id_kind = models.CharField(_("证件类型"), max_length=12, choices=c.IdKind.choices, default=c.IdKind.RESIDENT_ID)
+    id_kind = models.CharField(
+        _("证件类型"), max_length=12, choices=c.IdKind.choices, default=c.IdKind.RESIDENT_ID
+    )
     id_number_ciphertext = models.TextField()
     id_number_index = models.CharField(max_length=40, unique=True)
     id_number_masked = models.CharField(_("证件号码"), max_length=24)
@@ -160,7 +174,11 @@ class Talent(models.Model):
     skill_level = models.PositiveSmallIntegerField(_("职业技能等级"), choices=c.SkillLevel.choices, default=0)
     highest_degree = models.CharField(_("最高学历"), max_length=10, choices=c.Degree.choices, default="none")
     current_employer = models.ForeignKey(
-        Enterprise, verbose_name=_("现工作单位"), null=True, blank=True, on_delete=models.SET_NULL,
+        Enterprise,
+        verbose_name=_("现工作单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="employees",
     )
     employment_type = models.CharField(
@@ -171,7 +189,11 @@ class Talent(models.Model):
     departed_on = models.DateField(_("离开日期"), null=True, blank=True)
     is_researcher_venture = models.BooleanField(_("科研人员在职/离岗创业"), default=False)
     account = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("账户"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="talent",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -193,7 +215,9 @@ class Talent(models.Model):
                 | Q(status="departed", departed_on__isnull=False),
                 name="talent_departed_has_date",
             ),
-            models.CheckConstraint(condition=Q(skill_level__gte=0, skill_level__lte=5), name="talent_skill_range"),
+            models.CheckConstraint(
+                condition=Q(skill_level__gte=0, skill_level__lte=5), name="talent_skill_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -201,7 +225,9 @@ class Talent(models.Model):
 
 
 class Education(models.Model):
-    tenancy = Tenancy(region="talent__region", enterprise="talent__current_employer", person="talent__account")
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
 
     talent = models.ForeignKey(Talent, on_delete=models.CASCADE, related_name="educations")
     degree = models.CharField(_("学历学位"), max_length=10, choices=c.Degree.choices)
@@ -217,7 +243,9 @@ class Education(models.Model):
 
 
 class Honour(models.Model):
-    tenancy = Tenancy(region="talent__region", enterprise="talent__current_employer", person="talent__account")
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
 
     talent = models.ForeignKey(Talent, on_delete=models.CASCADE, related_name="honours")
     programme = models.CharField(_("人才计划/荣誉"), max_length=24, choices=c.Programme.choices)
@@ -227,7 +255,9 @@ class Honour(models.Model):
     class Meta:
         verbose_name = _("人才计划与荣誉")
         verbose_name_plural = _("人才计划与荣誉")
-        constraints = [models.UniqueConstraint(fields=["talent", "programme"], name="honour_once_per_programme")]
+        constraints = [
+            models.UniqueConstraint(fields=["talent", "programme"], name="honour_once_per_programme")
+        ]
 
 
 class Employment(models.Model):
@@ -246,15 +276,19 @@ class Employment(models.Model):
         verbose_name_plural = _("工作经历")
         ordering = ["-started_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
-                                   name="employment_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="employment_dates_ordered",
+            ),
         ]
 
 
 class PlatformMembership(models.Model):
     """A talent working on (or with) a platform: feeds the policy feature `platform_kinds`."""
 
-    tenancy = Tenancy(region="platform__region", enterprise="platform__host_enterprise", person="talent__account")
+    tenancy = Tenancy(
+        region="platform__region", enterprise="platform__host_enterprise", person="talent__account"
+    )
 
     talent = models.ForeignKey(Talent, on_delete=models.CASCADE, related_name="platform_memberships")
     platform = models.ForeignKey(TalentPlatform, on_delete=models.CASCADE, related_name="memberships")
@@ -291,7 +325,9 @@ class ImportBatch(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # [{"row": n, "field": f, "message_zh": …, "message_en": …}]
+    errors = models.JSONField(
+        default=list, blank=True
+    )  # [{"row": n, "field": f, "message_zh": …, "message_en": …}]
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:

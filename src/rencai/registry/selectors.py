@@ -9,7 +9,7 @@ from rencai.core.access import rights_of, visible_to
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.core.pii import id_number_index
-from rencai.registry.models import Academician, Enterprise, TalentPlatform, Talent
+from rencai.registry.models import Academician, Enterprise, Talent, TalentPlatform
 
 ID_LIKE = re.compile(r"^(\d{17}[\dXx]|[A-Za-z]{1,2}\d{6,10})$")
 
@@ -86,7 +86,9 @@ def enterprises_for(user, *, q: str = "", region: str = "", platform_only: bool 
 
 
 def get_enterprise(user, enterprise_id: int) -> Enterprise:
-    enterprise = visible_to(user, Enterprise.objects.select_related("region")).filter(pk=enterprise_id).first()
+    enterprise = (
+        visible_to(user, Enterprise.objects.select_related("region")).filter(pk=enterprise_id).first()
+    )
     if enterprise is None:
         raise NotFound()
     return enterprise
@@ -104,9 +106,11 @@ def platforms_for(user, *, q: str = "", kind: str = "", region: str = "") -> Que
 
 
 def get_platform(user, platform_id: int) -> TalentPlatform:
-    platform = visible_to(user, TalentPlatform.objects.select_related("region", "host_enterprise")).filter(
-        pk=platform_id
-    ).first()
+    platform = (
+        visible_to(user, TalentPlatform.objects.select_related("region", "host_enterprise"))
+        .filter(pk=platform_id)
+        .first()
+    )
     if platform is None:
         raise NotFound()
     return platform
@@ -120,7 +124,9 @@ def academicians_for(user, *, q: str = "") -> QuerySet:
 
 
 def get_academician(user, academician_id: int) -> Academician:
-    academician = visible_to(user, Academician.objects.select_related("region")).filter(pk=academician_id).first()
+    academician = (
+        visible_to(user, Academician.objects.select_related("region")).filter(pk=academician_id).first()
+    )
     if academician is None:
         raise NotFound()
     return academician

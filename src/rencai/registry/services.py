@@ -50,7 +50,9 @@ class CleanTalent:
     id_index: str
 
 
-def clean_talent(data: TalentInput, *, regions: dict[str, Region], enterprises: dict[str, int]) -> CleanTalent:
+def clean_talent(
+    data: TalentInput, *, regions: dict[str, Region], enterprises: dict[str, int]
+) -> CleanTalent:
     """Validate one talent's input; raise ValidationFailed listing every problem at once."""
     problems: list[dict] = []
     name = (data.name or "").strip()
@@ -64,8 +66,12 @@ def clean_talent(data: TalentInput, *, regions: dict[str, Region], enterprises: 
         elif data.id_kind == c.IdKind.PASSPORT:
             id_number = validate_passport(data.id_number)
             if birth_date is None or gender not in c.Gender.values:
-                problems.append(_problem("birth_date", "护照持有人须填写出生日期和性别 / "
-                                         "Passport holders need a birth date and gender"))
+                problems.append(
+                    _problem(
+                        "birth_date",
+                        "护照持有人须填写出生日期和性别 / Passport holders need a birth date and gender",
+                    )
+                )
         else:
             problems.append(_problem("id_kind", "证件类型无效 / Unknown ID kind"))
     except ValueError as exc:
@@ -78,45 +84,74 @@ def clean_talent(data: TalentInput, *, regions: dict[str, Region], enterprises: 
             problems.append(_problem("phone", str(exc)))
     region = regions.get((data.region_code or "").strip())
     if region is None:
-        problems.append(_problem("region", f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内 / "
-                                            f"Region {data.region_code} is unknown or outside your scope"))
+        problems.append(
+            _problem(
+                "region",
+                f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内 / "
+                f"Region {data.region_code} is unknown or outside your scope",
+            )
+        )
     checks = [
         ("team", data.team, c.Team.values, "人才队伍无效 / Unknown team"),
         ("tier", data.tier, ["", *c.Tier.values], "人才类别须为A至E / Tier must be A to E"),
         ("title_level", data.title_level, c.TitleLevel.values, "职称等级无效 / Unknown title level"),
         ("highest_degree", data.highest_degree, c.Degree.values, "学历无效 / Unknown degree"),
-        ("employment_type", data.employment_type, ["", *c.EmploymentType.values],
-         "引才方式无效 / Unknown employment type"),
+        (
+            "employment_type",
+            data.employment_type,
+            ["", *c.EmploymentType.values],
+            "引才方式无效 / Unknown employment type",
+        ),
     ]
     for field_name, value, allowed, message in checks:
         if value not in allowed:
-            problems.append(_problem(field_name, f"{message.split(' / ')[0]}：{value} / "
-                                                 f"{message.split(' / ')[1]}: {value}"))
+            problems.append(
+                _problem(
+                    field_name, f"{message.split(' / ')[0]}：{value} / {message.split(' / ')[1]}: {value}"
+                )
+            )
     if data.skill_level not in c.SkillLevel.values:
         problems.append(_problem("skill_level", "职业技能等级须为0至5 / Skill level must be 0 to 5"))
     employer_id = None
     if data.employer_credit_code:
         employer_id = enterprises.get(data.employer_credit_code.strip().upper())
         if employer_id is None:
-            problems.append(_problem("employer_credit_code", f"工作单位 {data.employer_credit_code} 未登记 / "
-                                     f"Employer {data.employer_credit_code} is not registered"))
+            problems.append(
+                _problem(
+                    "employer_credit_code",
+                    f"工作单位 {data.employer_credit_code} 未登记 / "
+                    f"Employer {data.employer_credit_code} is not registered",
+                )
+            )
     if not isinstance(data.arrival_date, dt.date):
         problems.append(_problem("arrival_date", "来衢日期无效 / Arrival date is invalid"))
     elif birth_date and data.arrival_date < birth_date:
         problems.append(_problem("arrival_date", "来衢日期早于出生日期 / Arrival date is before birth"))
     elif data.arrival_date > dt.date.today():
-        problems.append(_problem("arrival_date", "来衢日期不能晚于今天 / Arrival date cannot be in the future"))
+        problems.append(
+            _problem("arrival_date", "来衢日期不能晚于今天 / Arrival date cannot be in the future")
+        )
     if problems:
         raise ValidationFailed(problems)
     sealed_id = seal_id_number(id_number)
     values = {
-        "name": name, "id_kind": data.id_kind,
-        "id_number_ciphertext": sealed_id.ciphertext, "id_number_index": sealed_id.index,
-        "id_number_masked": sealed_id.masked, "birth_date": birth_date, "gender": gender,
-        "nationality": (data.nationality or "CN").upper()[:2], "region_id": region.pk, "team": data.team,
-        "tier": data.tier, "title_level": data.title_level, "skill_level": data.skill_level,
-        "highest_degree": data.highest_degree, "current_employer_id": employer_id,
-        "employment_type": data.employment_type, "arrival_date": data.arrival_date,
+        "name": name,
+        "id_kind": data.id_kind,
+        "id_number_ciphertext": sealed_id.ciphertext,
+        "id_number_index": sealed_id.index,
+        "id_number_masked": sealed_id.masked,
+        "birth_date": birth_date,
+        "gender": gender,
+        "nationality": (data.nationality or "CN").upper()[:2],
+        "region_id": region.pk,
+        "team": data.team,
+        "tier": data.tier,
+        "title_level": data.title_level,
+        "skill_level": data.skill_level,
+        "highest_degree": data.highest_degree,
+        "current_employer_id": employer_id,
+        "employment_type": data.employment_type,
+        "arrival_date": data.arrival_date,
         "is_researcher_venture": data.is_researcher_venture,
     }
     if phone:
@@ -146,7 +181,9 @@ def register_talent(*, actor, data: TalentInput) -> Talent:
     _require_edit(actor)
     clean = clean_talent(data, regions=writable_regions(actor), enterprises=_enterprise_ids())
     if Talent.objects.filter(id_number_index=clean.id_index).exists():
-        raise ValidationFailed([_problem("id_number", "该证件号码已登记 / This ID number is already registered")])
+        raise ValidationFailed(
+            [_problem("id_number", "该证件号码已登记 / This ID number is already registered")]
+        )
     talent = Talent.objects.create(**clean.values)
     audit.record(actor=actor, action="talent.register", obj=talent, detail={"name": talent.name})
     return talent
@@ -160,7 +197,9 @@ def update_talent(*, actor, talent_id: int, data: TalentInput) -> Talent:
         raise NotFound()
     clean = clean_talent(data, regions=writable_regions(actor), enterprises=_enterprise_ids())
     if Talent.objects.filter(id_number_index=clean.id_index).exclude(pk=talent.pk).exists():
-        raise ValidationFailed([_problem("id_number", "该证件号码已登记 / This ID number is already registered")])
+        raise ValidationFailed(
+            [_problem("id_number", "该证件号码已登记 / This ID number is already registered")]
+        )
     before = {k: str(getattr(talent, k)) for k in ("name", "region_id", "team", "tier", "title_level")}
     for key, value in clean.values.items():
         setattr(talent, key, value)
@@ -177,7 +216,9 @@ def record_departure(*, actor, talent_id: int, departed_on: dt.date) -> Talent:
     if talent is None:
         raise NotFound()
     if departed_on < talent.arrival_date:
-        raise ValidationFailed([_problem("departed_on", "离开日期早于来衢日期 / Departure is before arrival")])
+        raise ValidationFailed(
+            [_problem("departed_on", "离开日期早于来衢日期 / Departure is before arrival")]
+        )
     talent.status, talent.departed_on = c.TalentStatus.DEPARTED, departed_on
     talent.save(update_fields=["status", "departed_on", "updated_at"])
     audit.record(actor=actor, action="talent.depart", obj=talent, detail={"departed_on": departed_on})
@@ -206,17 +247,29 @@ def clean_enterprise(data: EnterpriseInput, *, regions: dict[str, Region]) -> di
         problems.append(_problem("name", "企业名称不能为空 / Enterprise name is required"))
     region = regions.get((data.region_code or "").strip())
     if region is None:
-        problems.append(_problem("region", f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内 / "
-                                            f"Region {data.region_code} is unknown or outside your scope"))
+        problems.append(
+            _problem(
+                "region",
+                f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内 / "
+                f"Region {data.region_code} is unknown or outside your scope",
+            )
+        )
     if data.industry not in c.Industry.values:
-        problems.append(_problem("industry", f"行业无效：{data.industry} / Unknown industry: {data.industry}"))
+        problems.append(
+            _problem("industry", f"行业无效：{data.industry} / Unknown industry: {data.industry}")
+        )
     if data.size not in c.EnterpriseSize.values:
         problems.append(_problem("size", f"企业规模无效：{data.size} / Unknown size: {data.size}"))
     if problems:
         raise ValidationFailed(problems)
     return {
-        "credit_code": code, "name": data.name.strip(), "region_id": region.pk, "industry": data.industry,
-        "size": data.size, "is_high_tech": data.is_high_tech, "is_platform_enterprise": data.is_platform_enterprise,
+        "credit_code": code,
+        "name": data.name.strip(),
+        "region_id": region.pk,
+        "industry": data.industry,
+        "size": data.size,
+        "is_high_tech": data.is_high_tech,
+        "is_platform_enterprise": data.is_platform_enterprise,
     }
 
 
@@ -225,8 +278,9 @@ def register_enterprise(*, actor, data: EnterpriseInput) -> Enterprise:
     _require_edit(actor)
     values = clean_enterprise(data, regions=writable_regions(actor))
     if Enterprise.objects.filter(credit_code=values["credit_code"]).exists():
-        raise ValidationFailed([_problem("credit_code", "该统一社会信用代码已登记 / This credit code is already "
-                                                        "registered")])
+        raise ValidationFailed(
+            [_problem("credit_code", "该统一社会信用代码已登记 / This credit code is already registered")]
+        )
     enterprise = Enterprise.objects.create(**values)
     audit.record(actor=actor, action="enterprise.register", obj=enterprise, detail={"name": enterprise.name})
     return enterprise

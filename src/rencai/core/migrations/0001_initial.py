@@ -5,60 +5,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_seq', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last_seq", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('actor_label', models.CharField(blank=True, max_length=150)),
-                ('action', models.CharField(db_index=True, max_length=60)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('region_code', models.CharField(blank=True, max_length=6)),
-                ('ip', models.CharField(blank=True, max_length=45)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                ("seq", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("actor_label", models.CharField(blank=True, max_length=150)),
+                ("action", models.CharField(db_index=True, max_length=60)),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("region_code", models.CharField(blank=True, max_length=6)),
+                ("ip", models.CharField(blank=True, max_length=45)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'verbose_name': '审计记录',
-                'verbose_name_plural': '审计记录',
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='core_audite_object__83eb8a_idx')],
+                "verbose_name": "审计记录",
+                "verbose_name_plural": "审计记录",
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id"], name="core_audite_object__83eb8a_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=6, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('name_en', models.CharField(blank=True, max_length=80, verbose_name='英文名称')),
-                ('level', models.CharField(choices=[('province', '省'), ('city', '市'), ('county', '县（市、区）')], max_length=10, verbose_name='级别')),
-                ('path', models.CharField(editable=False, max_length=200, unique=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=6, unique=True, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("name_en", models.CharField(blank=True, max_length=80, verbose_name="英文名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("province", "省"), ("city", "市"), ("county", "县（市、区）")],
+                        max_length=10,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("path", models.CharField(editable=False, max_length=200, unique=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['path'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^\\d{6}$')), name='region_code_six_digits')],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["path"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^\\d{6}$")), name="region_code_six_digits"
+                    )
+                ],
             },
         ),
     ]

@@ -21,7 +21,8 @@ def seed(apps, schema_editor):
         parent = by_code.get(parent_code)
         path = (parent.path if parent else "") + code + "/"
         region, _ = Region.objects.get_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "level": level, "parent": parent, "path": path}
+            code=code,
+            defaults={"name": name, "name_en": name_en, "level": level, "parent": parent, "path": path},
         )
         by_code[code] = region
 

@@ -18,8 +18,14 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, **options):
         bin_dir = os.path.dirname(sys.executable)
         command = [
-            os.path.join(bin_dir, "gunicorn"), "rencai.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+            os.path.join(bin_dir, "gunicorn"),
+            "rencai.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
         ]
         self.stdout.write(f"Rencai 已启动：http://{host}:{port}/  (Ctrl-C 退出)")
         server = subprocess.Popen(command)

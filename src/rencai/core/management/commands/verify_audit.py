@@ -15,4 +15,6 @@ class Command(BaseCommand):
                 f"审计链在第 {report.first_bad_seq} 条处断裂：{report.reason} "
                 f"(audit chain broken at entry {report.first_bad_seq})"
             )
-        self.stdout.write(f"审计链完整，共 {report.entries} 条 / audit chain intact, {report.entries} entries")
+        self.stdout.write(
+            f"审计链完整，共 {report.entries} 条 / audit chain intact, {report.entries} entries"
+        )

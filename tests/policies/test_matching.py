@@ -1,0 +1,124 @@
+import datetime as dt
+from decimal import Decimal
+
+from rencai.policies.matching import run_match
+from rencai.policies.models import Decision, Entitlement, PolicyVersion
+from tests import factories
+
+DAY = dt.date(2026, 6, 1)
+
+
+def _statuses(policy):
+    return {e.talent_id: e.status for e in Entitlement.objects.filter(policy=policy)}
+
+
+def test_newly_eligible_talents_get_offers_and_proactive_policies_grant(world, issue):
+    offer = issue("tier-d-offer", 'talent.tier == "D"', "1000")
+    proactive = issue("tier-d-grant", 'talent.tier == "D"', "500", is_proactive=True)
+
+    run = run_match(evaluation_date=DAY)
+
+    assert _statuses(offer) == {world.talent_a.pk: "offered"}
+    assert _statuses(proactive) == {world.talent_a.pk: "granted"}
+    assert (run.offered, run.granted, run.flagged, run.queued) == (1, 1, 0, 0)
+    assert Entitlement.objects.get(policy=offer).amount == Decimal("1000.00")
+
+
+def test_a_second_run_changes_nothing(world, issue):
+    issue("tier-d", 'talent.tier in ["C", "D"]', "1000")
+    run_match(evaluation_date=DAY)
+    before = list(Entitlement.objects.order_by("pk").values_list("pk", "status", "updated_at"))
+    decisions = Decision.objects.count()
+
+    second = run_match(evaluation_date=DAY)
+
+    assert list(Entitlement.objects.order_by("pk").values_list("pk", "status", "updated_at")) == before
+    assert Decision.objects.count() == decisions
+    assert (second.offered, second.granted, second.flagged, second.queued, second.unchanged) == (
+        0,
+        0,
+        0,
+        0,
+        2,
+    )
+
+
+def test_no_longer_eligible_talents_are_flagged_for_review_never_revoked(world, issue):
+    policy = issue("tier-d", 'talent.tier == "D"', "1000", is_proactive=True)
+    run_match(evaluation_date=DAY)
+    world.talent_a.tier = "E"
+    world.talent_a.save()
+
+    run = run_match(evaluation_date=DAY)
+
+    entitlement = Entitlement.objects.get(policy=policy, talent=world.talent_a)
+    assert entitlement.status == "flagged" and run.flagged == 1
+    assert Decision.objects.filter(talent=world.talent_a, outcome="flagged").count() == 1
+
+
+def test_each_decision_records_version_date_and_features_hash(world, issue):
+    policy = issue("tier-d", 'talent.tier == "D"', "1000")
+    run_match(evaluation_date=DAY)
+    decision = Decision.objects.get(talent=world.talent_a)
+    assert decision.policy_version == PolicyVersion.objects.get(policy=policy)
+    assert decision.evaluation_date == DAY
+    assert len(decision.features_hash) == 64 and decision.features_hash != "0" * 64
+
+
+def test_budget_is_never_exceeded_and_the_rest_queue_by_tier_then_arrival(world, issue):
+    region = world.county_a
+    late_c = factories.make_talent(region, tier="C", arrival_date=dt.date(2020, 1, 1))
+    early_c = factories.make_talent(region, tier="C", arrival_date=dt.date(2015, 1, 1))
+    b = factories.make_talent(region, tier="B", arrival_date=dt.date(2024, 1, 1))
+    policy = issue(
+        "high", 'talent.tier in ["B", "C"]', "40000", budget_total=Decimal("100000"), region=region
+    )
+
+    run = run_match(evaluation_date=DAY)
+
+    statuses = _statuses(policy)
+    # B first, then the earlier C; the later C and Longyou's C (outside the policy's county) do not get it
+    assert statuses[b.pk] == "offered" and statuses[early_c.pk] == "offered"
+    assert statuses[late_c.pk] == "queued" and world.talent_b.pk not in statuses
+    assert Entitlement.objects.get(talent=late_c, policy=policy).queue_position == 1
+    held = sum(e.amount for e in Entitlement.objects.filter(policy=policy, status__in=["offered", "granted"]))
+    assert held <= policy.budget_total and run.queued == 1
+
+
+def test_queued_talents_are_granted_when_budget_is_raised(world, issue):
+    policy = issue("tight", 'talent.tier in ["C", "D"]', "1000", budget_total=Decimal("1000"))
+    run_match(evaluation_date=DAY)
+    assert sorted(_statuses(policy).values()) == ["offered", "queued"]
+    policy.budget_total = Decimal("2000")
+    policy.save()
+
+    run_match(evaluation_date=DAY)
+
+    assert sorted(_statuses(policy).values()) == ["offered", "offered"]
+    assert Decision.objects.filter(outcome="released").count() == 1
+
+
+def test_county_policy_overrides_the_city_policy_only_in_its_county(world, issue):
+    city = issue("city-doctor", 'talent.degree == "master"', "100000", exclusivity_group="settle")
+    longyou = issue(
+        "longyou-doctor", 'talent.degree == "master"', "300000", region=world.county_b, overrides=city
+    )
+
+    run_match(evaluation_date=DAY)
+
+    assert set(_statuses(city)) == {world.talent_a.pk, world.talent_a2.pk}
+    assert set(_statuses(longyou)) == {world.talent_b.pk}
+
+
+def test_exclusivity_group_grants_only_the_best_policy(world, issue):
+    small = issue("small", 'talent.tier == "D"', "1000", exclusivity_group="housing")
+    large = issue("large", 'talent.tier == "D"', "5000", exclusivity_group="housing")
+    run_match(evaluation_date=DAY)
+    assert _statuses(large) == {world.talent_a.pk: "offered"}
+    assert _statuses(small) == {}
+
+
+def test_versions_not_yet_in_force_are_not_matched(world, issue):
+    issue("future", 'talent.tier == "D"', "1000", effective_from=dt.date(2030, 1, 1))
+    run = run_match(evaluation_date=DAY)
+    assert run.versions_evaluated == 0 and Entitlement.objects.count() == 0
