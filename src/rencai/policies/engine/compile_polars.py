@@ -103,12 +103,21 @@ def _binary(node: Binary) -> pl.Expr:
         return _membership(node)
     left, right = _expr(node.left), _expr(node.right)  # type: ignore[arg-type]
     if node.op == "/":
-        return _int_division(left, evaluate_constant(node.right)) if node.type == INT else left / right  # type: ignore[arg-type]
+        if node.type == INT:
+            return _int_division(left, evaluate_constant(node.right))  # type: ignore[arg-type]
+        return _double_division(left, right)
     if node.op == "%":
         divisor = abs(evaluate_constant(node.right))  # type: ignore[arg-type]
         # CEL: the remainder takes the sign of the dividend
         return (left.abs() % divisor) * left.sign()
     return _COMPARE[node.op](left, right)
+
+
+def _double_division(left: pl.Expr, divisor: pl.Expr) -> pl.Expr:
+    """IEEE division, as CEL does it. polars divides by a scalar as a multiplication by its reciprocal,
+    which can differ in the last bit, so the divisor is made a column: `left * 0.0 + c` is exactly `c`
+    (the type checker keeps `left` finite)."""
+    return left / (left * 0.0 + divisor)
 
 
 def _int_division(left: pl.Expr, divisor: int) -> pl.Expr:

@@ -265,17 +265,37 @@ def expression_text(node: Node, lang: str, feature: Feature | None = None) -> st
     return "?"
 
 
-def _operand_text(node: Node, lang: str, feature: Feature | None = None) -> str:
+_PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "in": 3,
+               "+": 4, "-": 4, "*": 5, "/": 5, "%": 5}  # fmt: skip
+
+
+def _needs_parentheses(child: Node, parent: Node | None, right_side: bool) -> bool:
+    """A child binary needs parentheses when it binds looser than its parent (or equally, on the right)."""
+    if not isinstance(child, Binary):
+        return False
+    if not isinstance(parent, Binary):
+        return True
+    child_rank, parent_rank = _PRECEDENCE[child.op], _PRECEDENCE[parent.op]
+    return child_rank < parent_rank or (right_side and child_rank == parent_rank)
+
+
+def _operand_text(
+    node: Node,
+    lang: str,
+    feature: Feature | None = None,
+    parent: Node | None = None,
+    right_side: bool = False,
+) -> str:
     text = expression_text(node, lang, feature)
-    return f"({text})" if isinstance(node, Binary) else text
+    return f"({text})" if _needs_parentheses(node, parent, right_side) else text
 
 
 def _binary_text(node: Binary, lang: str, inherited: Feature | None) -> str:
     """`inherited` labels the values of a macro variable (the list feature it ranges over)."""
     left, right = node.left, node.right
     context = _enum_context(left) or _enum_context(right) or inherited  # type: ignore[arg-type]
-    left_text = _operand_text(left, lang, context)  # type: ignore[arg-type]
-    right_text = _operand_text(right, lang, context)  # type: ignore[arg-type]
+    left_text = _operand_text(left, lang, context, node)  # type: ignore[arg-type]
+    right_text = _operand_text(right, lang, context, node, right_side=True)  # type: ignore[arg-type]
     if node.op in ("&&", "||"):
         symbol = _WORDS[lang]["and" if node.op == "&&" else "or"]
         return f"{left_text}{symbol}{right_text}"
@@ -415,8 +435,8 @@ def _formula(node: Node, row: Mapping[str, Any], lang: str, evaluator: Callable[
 def _substituted(node: Node, row: Mapping[str, Any], evaluator: Callable[[Node], Evaluator]) -> str:
     if isinstance(node, Binary) and node.op in _ARITHMETIC:
         left, right = (_substituted(side, row, evaluator) for side in (node.left, node.right))  # type: ignore[arg-type]
-        left = f"({left})" if isinstance(node.left, Binary) else left
-        right = f"({right})" if isinstance(node.right, Binary) else right
+        left = f"({left})" if _needs_parentheses(node.left, node, False) else left  # type: ignore[arg-type]
+        right = f"({right})" if _needs_parentheses(node.right, node, True) else right  # type: ignore[arg-type]
         return f"{left} {_ARITHMETIC[node.op]} {right}"
     value = evaluator(node)(row, {})
     return (

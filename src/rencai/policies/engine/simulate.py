@@ -55,17 +55,23 @@ def allocate_within_budget(
 ) -> tuple[list[int], list[int]]:
     """(granted talent_ids, queued talent_ids), both in queue order, for the eligible rows of `frame`.
 
-    `eligible_mask` and `amounts` are aligned with `frame` (a Series of its length, or an expression
-    over it); `remaining_budget` None means unlimited.
+    `eligible_mask` and `amounts` (yuan) are aligned with `frame` (a Series of its length, or an
+    expression over it); `remaining_budget` None means unlimited.
     """
+    return _allocate_fen(frame, _as_expr(eligible_mask), amount_in_fen(_as_expr(amounts)), remaining_budget)
+
+
+def _allocate_fen(
+    frame: pl.DataFrame, eligible: pl.Expr, fen: pl.Expr, remaining_budget: Decimal | None
+) -> tuple[list[int], list[int]]:
     check_frame(frame, {"tier", "arrival_date"})
     queue = (
         frame.select(
             pl.col(TALENT_ID),
             tier_rank().alias("tier_rank"),
             pl.col("arrival_date"),
-            _as_expr(eligible_mask).alias("_eligible"),
-            amount_in_fen(_as_expr(amounts)).alias("_fen"),
+            eligible.alias("_eligible"),
+            fen.alias("_fen"),
         )
         .filter(pl.col("_eligible"))
         .sort(list(QUEUE_ORDER))
@@ -216,7 +222,9 @@ def simulate(
     queued: list[int] = []
     granted_count = int(totals[1])
     if not holds:
-        granted, queued = allocate_within_budget(frame, table["_draft"], table["_draft_amount"], remaining)
+        granted, queued = _allocate_fen(
+            frame, pl.lit(table["_draft"]), pl.lit(table["_draft_amount"]), remaining
+        )
         granted_count = len(granted)
     return SimulationResult(
         current_count=int(totals[0]),
