@@ -7,157 +7,381 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_audit_append_only'),
-        ('registry', '0001_initial'),
+        ("core", "0003_audit_append_only"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchRun',
+            name="MatchRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('evaluation_date', models.DateField(verbose_name='评估日期')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('talents_evaluated', models.PositiveIntegerField(default=0)),
-                ('versions_evaluated', models.PositiveIntegerField(default=0)),
-                ('offered', models.PositiveIntegerField(default=0, verbose_name='新发要约')),
-                ('granted', models.PositiveIntegerField(default=0, verbose_name='直接兑现')),
-                ('flagged', models.PositiveIntegerField(default=0, verbose_name='待复核')),
-                ('queued', models.PositiveIntegerField(default=0, verbose_name='预算排队')),
-                ('unchanged', models.PositiveIntegerField(default=0, verbose_name='无变化')),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region')),
-                ('triggered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("evaluation_date", models.DateField(verbose_name="评估日期")),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("talents_evaluated", models.PositiveIntegerField(default=0)),
+                ("versions_evaluated", models.PositiveIntegerField(default=0)),
+                ("offered", models.PositiveIntegerField(default=0, verbose_name="新发要约")),
+                ("granted", models.PositiveIntegerField(default=0, verbose_name="直接兑现")),
+                ("flagged", models.PositiveIntegerField(default=0, verbose_name="待复核")),
+                ("queued", models.PositiveIntegerField(default=0, verbose_name="预算排队")),
+                ("unchanged", models.PositiveIntegerField(default=0, verbose_name="无变化")),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("region", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="core.region")),
+                (
+                    "triggered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '匹配运行',
-                'verbose_name_plural': '匹配运行',
-                'ordering': ['-started_at'],
+                "verbose_name": "匹配运行",
+                "verbose_name_plural": "匹配运行",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='政策编号')),
-                ('name', models.CharField(max_length=200, verbose_name='政策名称')),
-                ('kind', models.CharField(choices=[('card', '卡证'), ('voucher', '券'), ('subsidy', '补贴'), ('loan', '贷款'), ('reward', '奖励'), ('honour', '荣誉')], max_length=10, verbose_name='类别')),
-                ('service_item_code', models.SlugField(blank=True, help_text='通过哪个一站式服务事项兑现', max_length=60, verbose_name='服务事项')),
-                ('is_proactive', models.BooleanField(default=False, verbose_name='免申即享')),
-                ('budget_total', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='总预算（元）')),
-                ('budget_per_year', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='年度预算（元）')),
-                ('exclusivity_group', models.SlugField(blank=True, help_text='同组政策只享受金额最高的一项', max_length=60, verbose_name='互斥组')),
-                ('summary', models.TextField(blank=True, verbose_name='政策摘要')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('overrides', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='overridden_by', to='policies.policy', verbose_name='替代的上级政策')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='发布区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="政策编号")),
+                ("name", models.CharField(max_length=200, verbose_name="政策名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("card", "卡证"),
+                            ("voucher", "券"),
+                            ("subsidy", "补贴"),
+                            ("loan", "贷款"),
+                            ("reward", "奖励"),
+                            ("honour", "荣誉"),
+                        ],
+                        max_length=10,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "service_item_code",
+                    models.SlugField(
+                        blank=True,
+                        help_text="通过哪个一站式服务事项兑现",
+                        max_length=60,
+                        verbose_name="服务事项",
+                    ),
+                ),
+                ("is_proactive", models.BooleanField(default=False, verbose_name="免申即享")),
+                (
+                    "budget_total",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="总预算（元）"
+                    ),
+                ),
+                (
+                    "budget_per_year",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="年度预算（元）"
+                    ),
+                ),
+                (
+                    "exclusivity_group",
+                    models.SlugField(
+                        blank=True,
+                        help_text="同组政策只享受金额最高的一项",
+                        max_length=60,
+                        verbose_name="互斥组",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="政策摘要")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "overrides",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="overridden_by",
+                        to="policies.policy",
+                        verbose_name="替代的上级政策",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="发布区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人才政策',
-                'verbose_name_plural': '人才政策',
-                'ordering': ['region__path', 'code'],
+                "verbose_name": "人才政策",
+                "verbose_name_plural": "人才政策",
+                "ordering": ["region__path", "code"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyVersion',
+            name="PolicyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='版本号')),
-                ('effective_from', models.DateField(verbose_name='生效日期')),
-                ('effective_to', models.DateField(blank=True, null=True, verbose_name='失效日期')),
-                ('eligibility_rule', models.TextField(verbose_name='资格规则（CEL）')),
-                ('amount_rule', models.TextField(default='0', verbose_name='金额规则（CEL）')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('issued', '已发布'), ('withdrawn', '已撤回')], default='draft', max_length=10, verbose_name='状态')),
-                ('note', models.TextField(blank=True, verbose_name='修订说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='policies.policy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="版本号")),
+                ("effective_from", models.DateField(verbose_name="生效日期")),
+                ("effective_to", models.DateField(blank=True, null=True, verbose_name="失效日期")),
+                ("eligibility_rule", models.TextField(verbose_name="资格规则（CEL）")),
+                ("amount_rule", models.TextField(default="0", verbose_name="金额规则（CEL）")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("issued", "已发布"), ("withdrawn", "已撤回")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="修订说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="policies.policy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策版本',
-                'verbose_name_plural': '政策版本',
-                'ordering': ['policy', '-number'],
+                "verbose_name": "政策版本",
+                "verbose_name_plural": "政策版本",
+                "ordering": ["policy", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='Entitlement',
+            name="Entitlement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('offered', '待确认'), ('granted', '已兑现'), ('queued', '预算排队'), ('flagged', '待复核'), ('declined', '已放弃'), ('revoked', '已撤销')], max_length=10, verbose_name='状态')),
-                ('amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='金额（元）')),
-                ('budget_year', models.PositiveSmallIntegerField(verbose_name='预算年度')),
-                ('queue_position', models.PositiveIntegerField(blank=True, null=True)),
-                ('evaluation_date', models.DateField(verbose_name='评估日期')),
-                ('features_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entitlements', to='registry.talent')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entitlements', to='policies.policy')),
-                ('policy_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entitlements', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("offered", "待确认"),
+                            ("granted", "已兑现"),
+                            ("queued", "预算排队"),
+                            ("flagged", "待复核"),
+                            ("declined", "已放弃"),
+                            ("revoked", "已撤销"),
+                        ],
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="金额（元）"
+                    ),
+                ),
+                ("budget_year", models.PositiveSmallIntegerField(verbose_name="预算年度")),
+                ("queue_position", models.PositiveIntegerField(blank=True, null=True)),
+                ("evaluation_date", models.DateField(verbose_name="评估日期")),
+                ("features_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entitlements",
+                        to="registry.talent",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entitlements",
+                        to="policies.policy",
+                    ),
+                ),
+                (
+                    "policy_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entitlements",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政策红利',
-                'verbose_name_plural': '政策红利',
-                'ordering': ['-updated_at'],
+                "verbose_name": "政策红利",
+                "verbose_name_plural": "政策红利",
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('offered', '发出要约'), ('granted', '直接兑现'), ('queued', '预算不足排队'), ('flagged', '不再符合，待复核'), ('released', '预算释放后兑现'), ('dequeued', '不再符合，移出排队')], max_length=10, verbose_name='结果')),
-                ('amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='金额（元）')),
-                ('evaluation_date', models.DateField(verbose_name='评估日期')),
-                ('features_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='policy_decisions', to='registry.talent')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='policies.matchrun')),
-                ('policy_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='policies.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("offered", "发出要约"),
+                            ("granted", "直接兑现"),
+                            ("queued", "预算不足排队"),
+                            ("flagged", "不再符合，待复核"),
+                            ("released", "预算释放后兑现"),
+                            ("dequeued", "不再符合，移出排队"),
+                        ],
+                        max_length=10,
+                        verbose_name="结果",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="金额（元）"
+                    ),
+                ),
+                ("evaluation_date", models.DateField(verbose_name="评估日期")),
+                ("features_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="policy_decisions",
+                        to="registry.talent",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="policies.matchrun",
+                    ),
+                ),
+                (
+                    "policy_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="policies.policyversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '匹配决定',
-                'verbose_name_plural': '匹配决定',
-                'ordering': ['-id'],
+                "verbose_name": "匹配决定",
+                "verbose_name_plural": "匹配决定",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('budget_total__isnull', True), ('budget_total__gte', 0), _connector='OR'), name='policy_budget_total_non_negative'),
+            model_name="policy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("budget_total__isnull", True), ("budget_total__gte", 0), _connector="OR"),
+                name="policy_budget_total_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('budget_per_year__isnull', True), ('budget_per_year__gte', 0), _connector='OR'), name='policy_budget_year_non_negative'),
+            model_name="policy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("budget_per_year__isnull", True), ("budget_per_year__gte", 0), _connector="OR"
+                ),
+                name="policy_budget_year_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.CheckConstraint(condition=models.Q(('overrides', models.F('id')), _negated=True), name='policy_not_self_override'),
+            model_name="policy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("overrides", models.F("id")), _negated=True),
+                name="policy_not_self_override",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(fields=('policy', 'number'), name='policy_version_number_unique'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "number"), name="policy_version_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.CheckConstraint(condition=models.Q(('effective_to__isnull', True), ('effective_to__gte', models.F('effective_from')), _connector='OR'), name='policy_version_period_ordered'),
+            model_name="policyversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("effective_to__isnull", True),
+                    ("effective_to__gte", models.F("effective_from")),
+                    _connector="OR",
+                ),
+                name="policy_version_period_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entitlement',
-            index=models.Index(fields=['policy', 'status'], name='entitlement_policy_status'),
+            model_name="entitlement",
+            index=models.Index(fields=["policy", "status"], name="entitlement_policy_status"),
         ),
         migrations.AddConstraint(
-            model_name='entitlement',
-            constraint=models.UniqueConstraint(fields=('talent', 'policy'), name='entitlement_one_per_talent_policy'),
+            model_name="entitlement",
+            constraint=models.UniqueConstraint(
+                fields=("talent", "policy"), name="entitlement_one_per_talent_policy"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entitlement',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='entitlement_amount_non_negative'),
+            model_name="entitlement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="entitlement_amount_non_negative"
+            ),
         ),
     ]
