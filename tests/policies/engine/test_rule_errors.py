@@ -199,3 +199,11 @@ def test_valid_rules_report_their_type_and_features():
 
 def test_compiled_rules_are_cached_by_text():
     assert compile_rule("talent.age > 30") is compile_rule("talent.age > 30")
+
+
+def test_positions_stay_right_around_true_and_false_literals():
+    """celpy's lexer drops the positions of true/false; the engine recovers them."""
+    assert only_problem("true ? 1 : 2").column == 1
+    assert only_problem("talent.age > 3 && true == 5").column == 24
+    problem = only_problem('"true" == talent.region // true\n && false == talent.age')
+    assert (problem.line, problem.column) == (2, 11)

@@ -43,41 +43,14 @@ _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ARITHMETIC = {"+": "+", "-": "−", "*": "×", "/": "÷", "%": "mod"}
 _WORDS = {
-    "zh": {
-        "and": " 且 ",
-        "or": " 或 ",
-        "sep": "；",
-        "yes": "是",
-        "no": "否",
-        "none": "（无）",
-        "empty": "（空）",
-        "vs": " 与 ",
-        "true": "成立",
-        "false": "不成立",
-        "eligible": "符合",
-        "ineligible": "不符合",
-        "amount": "金额",
-        "currency": " 元",
-        "colon": "：",
-    },
-    "en": {
-        "and": " and ",
-        "or": " or ",
-        "sep": "; ",
-        "yes": "yes",
-        "no": "no",
-        "none": "(none)",
-        "empty": "(empty)",
-        "vs": " vs ",
-        "true": "holds",
-        "false": "does not hold",
-        "eligible": "eligible",
-        "ineligible": "not eligible",
-        "amount": "amount",
-        "currency": " yuan",
-        "colon": ": ",
-    },
-}
+    "zh": {"and": " 且 ", "or": " 或 ", "sep": "；", "yes": "是", "no": "否", "none": "（无）",
+           "empty": "（空）", "vs": " 与 ", "true": "成立", "false": "不成立", "eligible": "符合",
+           "ineligible": "不符合", "amount": "金额", "currency": " 元", "colon": "："},
+    "en": {"and": " and ", "or": " or ", "sep": "; ", "yes": "yes", "no": "no", "none": "(none)",
+           "empty": "(empty)", "vs": " vs ", "true": "holds", "false": "does not hold",
+           "eligible": "eligible", "ineligible": "not eligible", "amount": "amount", "currency": " yuan",
+           "colon": ": "},
+}  # fmt: skip
 
 
 # -- results -------------------------------------------------------------------------------------

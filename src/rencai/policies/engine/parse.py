@@ -22,6 +22,7 @@ Anything else (maps, indexing, `null`, unsigned ints, bytes, `has()`, `matches()
 from __future__ import annotations
 
 import bisect
+import re
 
 import celpy
 import lark
@@ -62,6 +63,7 @@ _OPERATORS = {
     "multiplication_mod": "%",
 }
 _EXPECTED_SYMBOLS = {"RPAR": ")", "RSQB": "]", "COLON": ":", "COMMA": ",", "RBRACE": "}"}
+_BOOL_OR_COMMENT = re.compile(r"//[^\n]*|\b(true|false)\b")
 COMPREHENSIONS = ("exists", "all")
 _OTHER_MACROS = ("exists_one", "map", "filter")
 
@@ -135,7 +137,25 @@ class _Builder:
         self._line_starts = [0] + [i + 1 for i, c in enumerate(source) if c == "\n"]
 
     def build(self, tree: lark.Tree) -> Node:
+        self._place_bool_literals(tree)
         return self._visit(tree)
+
+    def _place_bool_literals(self, tree: lark.Tree) -> None:
+        """celpy's lexer turns `true`/`false` into new tokens without positions (and so the trees that
+        start or end with them have none either): find each one in the text after the previous token."""
+        cursor = 0
+        for token in _tokens(tree):
+            if token.start_pos is None and token.type == "BOOL_LIT":
+                match = next((m for m in _BOOL_OR_COMMENT.finditer(self.source, cursor) if m.group(1)), None)
+                if match is not None:
+                    token.start_pos, token.end_pos = match.start(1), match.end(1)
+                    token.line, token.column = self._position(match.start(1))
+            if token.end_pos is not None:
+                cursor = token.end_pos
+
+    def _start(self, tree: lark.Tree | lark.Token) -> tuple[int, int]:
+        offset = _start_offset(tree)
+        return self._position(offset) if offset is not None else (1, 1)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -144,7 +164,7 @@ class _Builder:
         return index + 1, offset - self._line_starts[index] + 1
 
     def _unsupported(self, tree: lark.Tree | lark.Token, zh: str, en: str) -> Node:
-        line, column = _start(tree)
+        line, column = self._start(tree)
         self.problems.append(p.problem(p.UNSUPPORTED, line, column, f"不支持：{zh}", f"unsupported: {en}"))
         return Invalid(line, column)
 
@@ -159,9 +179,10 @@ class _Builder:
 
     def _binary(self, op: str, tree: lark.Tree, left_tree: lark.Tree, right_tree: lark.Tree) -> Node:
         left, right = self._visit(left_tree), self._visit(right_tree)
-        offset = self.source.find(op, left_tree.meta.end_pos, right_tree.meta.start_pos)
-        op_line, op_column = self._position(offset if offset >= 0 else left_tree.meta.end_pos)
-        line, column = _start(tree)
+        left_end, right_start = _end_offset(left_tree) or 0, _start_offset(right_tree) or len(self.source)
+        offset = self.source.find(op, left_end, right_start)
+        op_line, op_column = self._position(offset if offset >= 0 else left_end)
+        line, column = self._start(tree)
         return Binary(line, column, op=op, left=left, right=right, op_line=op_line, op_column=op_column)
 
     # -- grammar rules -----------------------------------------------------------------------------
@@ -170,7 +191,7 @@ class _Builder:
         if len(tree.children) == 1:
             return self._visit(tree.children[0])
         test, then, otherwise = (self._visit(child) for child in tree.children)
-        line, column = _start(tree)
+        line, column = self._start(tree)
         return Conditional(line, column, test=test, then=then, otherwise=otherwise)
 
     def _conditionalor(self, tree: lark.Tree) -> Node:
@@ -196,7 +217,7 @@ class _Builder:
         if len(tree.children) == 1:
             return self._visit(tree.children[0])
         op_tree, operand_tree = tree.children
-        line, column = _start(tree)
+        line, column = self._start(tree)
         op = "!" if op_tree.data == "unary_not" else "-"
         return Unary(line, column, op=op, operand=self._visit(operand_tree))
 
@@ -208,7 +229,7 @@ class _Builder:
     def _member_dot(self, tree: lark.Tree) -> Node:
         target_tree, name = tree.children
         target = self._visit(target_tree)
-        line, column = _start(tree)
+        line, column = self._start(tree)
         if isinstance(target, Name) and target.name == TALENT:
             return FeatureRef(line, column, name=str(name))
         if isinstance(target, Invalid):
@@ -222,7 +243,7 @@ class _Builder:
     def _member_dot_arg(self, tree: lark.Tree) -> Node:
         target_tree, name = tree.children[0], str(tree.children[1])
         arg_trees = list(tree.children[2].children) if len(tree.children) > 2 else []
-        line, column = _start(tree)
+        line, column = self._start(tree)
         if name in COMPREHENSIONS:
             return self._comprehension(tree, name, target_tree, arg_trees)
         if name in _OTHER_MACROS:
@@ -234,7 +255,7 @@ class _Builder:
         return Call(line, column, name=name, args=args, target=target)
 
     def _comprehension(self, tree: lark.Tree, name: str, target_tree: lark.Tree, arg_trees: list) -> Node:
-        line, column = _start(tree)
+        line, column = self._start(tree)
         target = self._visit(target_tree)
         variable = _bare_identifier(arg_trees[0]) if len(arg_trees) == 2 else None
         if variable is None:
@@ -251,23 +272,23 @@ class _Builder:
     def _ident_arg(self, tree: lark.Tree) -> Node:
         name = str(tree.children[0])
         arg_trees = list(tree.children[1].children) if len(tree.children) > 1 else []
-        line, column = _start(tree)
+        line, column = self._start(tree)
         if name == "has":
             return self._unsupported(tree, "has()：所有特征都有值", "has(): every feature always has a value")
         return Call(line, column, name=name, args=[self._visit(arg) for arg in arg_trees])
 
     def _ident(self, tree: lark.Tree) -> Node:
-        line, column = _start(tree)
+        line, column = self._start(tree)
         return Name(line, column, name=str(tree.children[0]))
 
     def _list_lit(self, tree: lark.Tree) -> Node:
-        line, column = _start(tree)
+        line, column = self._start(tree)
         items = [self._visit(item) for item in tree.children[0].children] if tree.children else []
         return ListLiteral(line, column, items=items)
 
     def _literal(self, tree: lark.Tree) -> Node:
         token = tree.children[0]
-        line, column = _start(tree)
+        line, column = self._start(tree)
         kind = token.type
         if kind == "INT_LIT":
             try:
@@ -312,13 +333,29 @@ class _Builder:
     _dot_ident_arg = _dot_ident
 
 
-def _start(tree: lark.Tree | lark.Token) -> tuple[int, int]:
+def _tokens(tree: lark.Tree):
+    """The tokens of a tree, left to right."""
+    for child in tree.children:
+        if isinstance(child, lark.Token):
+            yield child
+        else:
+            yield from _tokens(child)
+
+
+def _start_offset(tree: lark.Tree | lark.Token) -> int | None:
     if isinstance(tree, lark.Token):
-        return tree.line or 1, tree.column or 1
-    meta = tree.meta
-    if getattr(meta, "empty", True):
-        return 1, 1
-    return meta.line, meta.column
+        return tree.start_pos
+    if getattr(tree.meta, "start_pos", None) is not None:
+        return tree.meta.start_pos
+    return next((o for o in map(_start_offset, tree.children) if o is not None), None)
+
+
+def _end_offset(tree: lark.Tree | lark.Token) -> int | None:
+    if isinstance(tree, lark.Token):
+        return tree.end_pos
+    if getattr(tree.meta, "end_pos", None) is not None:
+        return tree.meta.end_pos
+    return next((o for o in map(_end_offset, reversed(tree.children)) if o is not None), None)
 
 
 def _bare_identifier(tree: lark.Tree) -> str | None:
