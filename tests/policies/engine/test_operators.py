@@ -143,3 +143,11 @@ def test_evaluate_reports_a_missing_feature_column_in_both_languages():
     with pytest.raises(FrameError) as caught:
         evaluate_rules(FRAME.drop("age"), {"a": compile_rule("talent.age > 1")})
     assert "age" in caught.value.message_zh and "age" in caught.value.message_en
+
+
+def test_values_in_matches_python_membership_for_short_and_long_lists():
+    from rencai.policies.engine import values_in
+
+    for codes in (["330825"], ["330825", "330881", "330802"], [f"33{i:04d}" for i in range(800, 830)], []):
+        result = FRAME.select(values_in(pl.col("region"), codes).alias("x"))["x"].to_list()
+        assert result == [row["region"] in codes for row in ROWS]

@@ -7,10 +7,12 @@
     explain(rule, row, amount_rule=None) -> Explanation                 (render_zh / render_en / as_dict)
     simulate(frame, current_rule=…, draft_rule=…, …) -> SimulationResult
     allocate_within_budget(frame, eligible_mask, amounts, remaining_budget) -> (granted_ids, queued_ids)
+    values_in(pl.col("region"), codes) -> pl.Expr                       (fast string membership)
 
 The rule language and its limits are documented in `parse`; the features in `schema`.
 """
 
+from rencai.policies.engine.compile_polars import values_in
 from rencai.policies.engine.evaluate import evaluate_amounts, evaluate_rules
 from rencai.policies.engine.explain import AmountExplanation, Clause, Explanation, explain
 from rencai.policies.engine.problems import RuleError, RuleProblem
@@ -64,4 +66,5 @@ __all__ = [
     "frame_schema",
     "reference_evaluate",
     "simulate",
+    "values_in",
 ]
