@@ -23,7 +23,7 @@ $(VENDOR)/.copied: package.json
 assets: $(VENDOR)/.copied
 
 messages: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -D django -d src/rencai/locale -l en
+	$(BIN)/python src/rencai/locale/build.py
 
 setup: $(STAMP) assets messages
 	$(BIN)/rencai migrate --verbosity 0

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from rencai.api import api
 from rencai.accounts import views as account_views
+from rencai.api import api
 
 urlpatterns = [
     path("", account_views.home, name="home"),

@@ -1,6 +1,6 @@
 """Navigation entries for the shared layout, chosen by the user's role."""
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.access import rights_of
@@ -25,6 +25,14 @@ NAVIGATION = [
     ),
     ("registry:academician_list", _("院士"), {"city_org_dept", "county_org_dept", "department", "all"}),
     ("registry:import", _("批量导入"), {"city_org_dept", "county_org_dept", "all"}),
+    ("policies:policy_list", _("人才政策"), {"city_org_dept", "county_org_dept", "department", "all"}),
+    ("policies:my_benefits", _("我的政策红利"), {"talent"}),
+    ("onestop:my_applications", _("我的办事"), {"talent", "enterprise"}),
+    ("onestop:window_queue", _("综合窗口"), {"city_org_dept", "county_org_dept", "all"}),
+    ("onestop:department_queue", _("部门待办"), {"department", "all"}),
+    ("onestop:dashboard", _("服务看板"), {"city_org_dept", "county_org_dept", "all"}),
+    ("onestop:provider_home", _("核验与兑付"), {"provider"}),
+    ("inbox", _("消息"), None),
 ]
 
 
@@ -39,5 +47,9 @@ def navigation(request):
             continue
         if url_name == "registry:import" and not rights_of(user).import_registry:
             continue
-        items.append({"url": reverse(url_name), "label": label, "active": request.path == reverse(url_name)})
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:  # a part of the platform that is not installed here
+            continue
+        items.append({"url": url, "label": label, "active": request.path == url})
     return {"nav_items": items, "user_rights": rights_of(user)}
