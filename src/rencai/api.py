@@ -20,9 +20,13 @@ def domain_error(request, exc: DomainError):
 
 
 def _mount() -> None:
+    from rencai.onestop.api import router as onestop_router
+    from rencai.policies.api import router as policies_router
     from rencai.registry.api import router as registry_router
 
     api.add_router("/registry/", registry_router)
+    api.add_router("/policies/", policies_router)
+    api.add_router("/", onestop_router)  # /api/services/…, /api/cards/verify
 
 
 _mount()

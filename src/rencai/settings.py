@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rencai.accounts",
     "rencai.registry",
     "rencai.policies",
+    "rencai.onestop",
 ]
 
 MIDDLEWARE = [

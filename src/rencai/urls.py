@@ -11,6 +11,9 @@ urlpatterns = [
     path("accounts/", include("rencai.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("rencai.registry.urls")),
+    path("policies/", include("rencai.policies.urls")),
+    path("services/", include("rencai.onestop.urls")),
+    path("", include("rencai.core.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -1,0 +1,1 @@
+"""One-stop services: service items, applications and their steps, gold cards, vouchers, loans."""

@@ -1,0 +1,5 @@
+"""Policies API (placeholder until it lands)."""
+
+from ninja import Router
+
+router = Router(tags=["policies"])
