@@ -301,7 +301,7 @@ class PlatformMembership(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One uploaded file and its report. All rows apply or none do; the report keeps each rejection."""
+    """One uploaded file and its report: all rows or none (or the valid ones if asked), each row listed."""
 
     tenancy = Tenancy(region="region", person="uploaded_by")
 
@@ -311,15 +311,17 @@ class ImportBatch(models.Model):
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", _("已导入")
+        PARTIAL = "partial", _("部分导入（错误行未导入）")
         REJECTED = "rejected", _("未导入（存在错误行）")
 
     kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices)
     file_name = models.CharField(_("文件名"), max_length=255)
-    file_sha256 = models.CharField(max_length=64)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
     region = models.ForeignKey("core.Region", verbose_name=_("区划"), on_delete=models.PROTECT)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
+    accept_partial = models.BooleanField(_("允许部分导入"), default=False)
     total_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
@@ -328,9 +330,18 @@ class ImportBatch(models.Model):
     errors = models.JSONField(
         default=list, blank=True
     )  # [{"row": n, "field": f, "message_zh": …, "message_en": …}]
+    # every data row: [{"row": n, "status": created|updated|unchanged|valid|rejected,
+    #                   "label": "name masked-id", "reasons": [{"field", "message_zh", "message_en"}]}]
+    rows = models.JSONField(default=list, blank=True)
+    unknown_columns = models.JSONField(default=list, blank=True)  # header cells that were ignored
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("导入批次")
         verbose_name_plural = _("导入批次")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["applied", "partial", "rejected"]), name="import_batch_outcome_valid"
+            ),
+        ]

@@ -1,0 +1,207 @@
+"""Export of the registry lists to .xlsx: the rows the user's list shows, masked, one audit entry each.
+
+Rows come from the same selectors as the list pages (`talents_for`, `enterprises_for`, …), read as plain
+values in chunks and streamed into an openpyxl write-only workbook, so memory stays flat for big lists.
+"""
+
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from rencai.core import audit
+from rencai.core.access import rights_of
+from rencai.core.errors import DomainError, PermissionDenied
+from rencai.registry import choices as c
+from rencai.registry import selectors
+from rencai.registry.selectors import TalentFilters
+
+EXCEL_MAX_ROWS = 1_048_575  # one sheet's rows, less the header
+CHUNK_SIZE = 5_000
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    header: object  # lazy translation
+    source: str  # a field (or field__path) of .values()
+    render: Callable[[object], object] | None = None
+
+
+@dataclass
+class ExportFile:
+    file: IO[bytes]
+    filename: str
+    rows: int
+
+
+def _choice(enum) -> Callable[[object], str]:
+    labels = dict(enum.choices)
+
+    def render(value: object) -> str:
+        label = labels.get(value)
+        return str(label) if label is not None and value not in ("", None) else ""
+
+    return render
+
+
+def _yes_no(value: object) -> str:
+    return gettext("是") if value else gettext("否")
+
+
+TALENT_EXPORT = (
+    ExportColumn(_("姓名"), "name"),
+    ExportColumn(_("证件号码"), "id_number_masked"),
+    ExportColumn(_("手机号码"), "phone_masked"),
+    ExportColumn(_("性别"), "gender", _choice(c.Gender)),
+    ExportColumn(_("出生日期"), "birth_date"),
+    ExportColumn(_("所在区划"), "region__name"),
+    ExportColumn(_("人才队伍"), "team", _choice(c.Team)),
+    ExportColumn(_("人才类别"), "tier", _choice(c.Tier)),
+    ExportColumn(_("职称"), "title_level", _choice(c.TitleLevel)),
+    ExportColumn(_("职业技能等级"), "skill_level", _choice(c.SkillLevel)),
+    ExportColumn(_("最高学历"), "highest_degree", _choice(c.Degree)),
+    ExportColumn(_("现工作单位"), "current_employer__name"),
+    ExportColumn(_("引才方式"), "employment_type", _choice(c.EmploymentType)),
+    ExportColumn(_("来衢日期"), "arrival_date"),
+    ExportColumn(_("状态"), "status", _choice(c.TalentStatus)),
+    ExportColumn(_("离开日期"), "departed_on"),
+)
+ENTERPRISE_EXPORT = (
+    ExportColumn(_("统一社会信用代码"), "credit_code"),
+    ExportColumn(_("企业名称"), "name"),
+    ExportColumn(_("所在区划"), "region__name"),
+    ExportColumn(_("行业"), "industry", _choice(c.Industry)),
+    ExportColumn(_("规模"), "size", _choice(c.EnterpriseSize)),
+    ExportColumn(_("高新技术企业"), "is_high_tech", _yes_no),
+    ExportColumn(_("平台型企业"), "is_platform_enterprise", _yes_no),
+)
+PLATFORM_EXPORT = (
+    ExportColumn(_("平台名称"), "name"),
+    ExportColumn(_("平台类别"), "kind", _choice(c.PlatformKind)),
+    ExportColumn(_("服务区划"), "region__name"),
+    ExportColumn(_("所在地"), "location"),
+    ExportColumn(_("依托企业"), "host_enterprise__name"),
+    ExportColumn(_("依托机构"), "host_institution"),
+    ExportColumn(_("设立日期"), "established_on"),
+    ExportColumn(_("平台体系"), "group_label"),
+)
+ACADEMICIAN_EXPORT = (
+    ExportColumn(_("姓名"), "name"),
+    ExportColumn(_("院籍"), "academy", _choice(c.Academy)),
+    ExportColumn(_("研究领域"), "field"),
+    ExportColumn(_("工作单位"), "affiliation"),
+    ExportColumn(_("登记区划"), "region__name"),
+)
+
+SHEET_TITLES = {
+    "talents": _("人才名单"),
+    "enterprises": _("企业名单"),
+    "platforms": _("人才平台"),
+    "academicians": _("院士名单"),
+}
+
+
+def _rows(queryset: QuerySet, columns: Iterable[ExportColumn]) -> Iterator[list]:
+    columns = list(columns)
+    sources = [column.source for column in columns]
+    for values in queryset.values_list(*sources).iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            column.render(value) if column.render else ("" if value is None else value)
+            for column, value in zip(columns, values, strict=True)
+        ]
+
+
+def write_workbook(
+    title: str, columns: Iterable[ExportColumn], rows: Iterable[list]
+) -> tuple[IO[bytes], int]:
+    """A write-only (streamed) workbook in a spooled temporary file, rewound; and its number of rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=str(column.header))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append(row)
+        count += 1
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    workbook.save(spool)
+    spool.seek(0)
+    return spool, count
+
+
+def _export(*, user, list_name: str, queryset: QuerySet, columns, filters: dict) -> ExportFile:
+    if not rights_of(user).export:
+        raise PermissionDenied("无权导出名单", "You may not export lists")
+    total = queryset.count()
+    if total > EXCEL_MAX_ROWS:
+        raise DomainError(
+            "export_too_large",
+            f"共 {total:,} 行，超过Excel单表上限（{EXCEL_MAX_ROWS:,} 行），请缩小筛选范围后再导出",
+            f"{total:,} rows exceed the Excel sheet limit of {EXCEL_MAX_ROWS:,}; narrow the filters",
+        )
+    title = str(SHEET_TITLES[list_name])
+    spool, count = write_workbook(title, columns, _rows(queryset, columns))
+    region = getattr(user, "region", None)
+    audit.record(
+        actor=user,
+        action="registry.export",
+        object_type=queryset.model._meta.label_lower,
+        region_code=region.code if region is not None else "",
+        detail={"list": list_name, "filters": {k: v for k, v in filters.items() if v}, "rows": count},
+    )
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return ExportFile(file=spool, filename=f"{title}-{stamp}.xlsx", rows=count)
+
+
+def export_talents(*, user, filters: TalentFilters) -> ExportFile:
+    return _export(
+        user=user,
+        list_name="talents",
+        queryset=selectors.talents_for(user, filters),
+        columns=TALENT_EXPORT,
+        filters=dict(vars(filters)),
+    )
+
+
+def export_enterprises(*, user, q: str = "", region: str = "", platform_only: bool = False) -> ExportFile:
+    return _export(
+        user=user,
+        list_name="enterprises",
+        queryset=selectors.enterprises_for(user, q=q, region=region, platform_only=platform_only),
+        columns=ENTERPRISE_EXPORT,
+        filters={"q": q, "region": region, "platform_only": platform_only},
+    )
+
+
+def export_platforms(*, user, q: str = "", kind: str = "", region: str = "") -> ExportFile:
+    return _export(
+        user=user,
+        list_name="platforms",
+        queryset=selectors.platforms_for(user, q=q, kind=kind, region=region),
+        columns=PLATFORM_EXPORT,
+        filters={"q": q, "kind": kind, "region": region},
+    )
+
+
+def export_academicians(*, user, q: str = "") -> ExportFile:
+    return _export(
+        user=user,
+        list_name="academicians",
+        queryset=selectors.academicians_for(user, q=q),
+        columns=ACADEMICIAN_EXPORT,
+        filters={"q": q},
+    )

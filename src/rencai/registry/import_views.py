@@ -1,0 +1,142 @@
+"""Pages of the bulk import: upload a file (or download its template), then read the batch's report."""
+
+import io
+from urllib.parse import quote
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from rencai.core.access import rights_of
+from rencai.core.errors import DomainError, PermissionDenied
+from rencai.registry import importers
+from rencai.registry.models import ImportBatch
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT_PAGE_SIZE = 100
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("导入类别"), choices=ImportBatch.Kind.choices)
+    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
+    accept_partial = forms.BooleanField(
+        label=_("允许部分导入：只导入校验通过的行，错误行列入报告"),
+        required=False,
+        help_text=_("不勾选时，只要有一行错误，整个文件都不导入。"),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            importers.check_upload(upload.name, upload.size)
+        except importers.ImportRefused as refusal:
+            raise forms.ValidationError(refusal.message) from None
+        return upload
+
+
+def _require_import_right(user) -> None:
+    if not rights_of(user).import_registry:
+        raise PermissionDenied("无权批量导入登记信息", "You may not import into the registry")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    _require_import_right(request.user)
+    template_kind = request.GET.get("template")
+    if template_kind in ImportBatch.Kind.values:
+        return _template_download(template_kind)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = importers.import_file(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                filename=upload.name,
+                data=upload.read(),
+                accept_partial=form.cleaned_data["accept_partial"],
+            )
+        except importers.ImportRefused as refusal:
+            form.add_error("file", refusal.message)
+        except DomainError as error:
+            if error.code != "import_conflict":
+                raise
+            form.add_error(None, error.message)
+        else:
+            return redirect("registry:import_report", pk=batch.pk)
+    recent = importers.import_batches_for(request.user).order_by("-created_at")[:10]
+    return render(request, "registry/import.html", {"form": form, "recent": recent})
+
+
+def _template_download(kind: str) -> HttpResponse:
+    response = HttpResponse(importers.template_workbook(kind), content_type=XLSX)
+    name = "人才导入模板.xlsx" if kind == ImportBatch.Kind.TALENTS else "企业导入模板.xlsx"
+    response["Content-Disposition"] = _attachment(name, f"rencai-{kind}-template.xlsx")
+    return response
+
+
+def _attachment(name: str, ascii_name: str) -> str:
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _reason_text(reason: dict, english: bool) -> str:
+    return reason.get("message_en" if english else "message_zh") or reason.get("message_zh", "")
+
+
+@login_required
+@require_http_methods(["GET"])
+def import_report(request, pk: int):
+    batch = importers.get_import_batch(request.user, pk)
+    english = (get_language() or "").startswith("en")
+    if request.GET.get("format") == "xlsx":
+        return _rejected_rows_download(batch, english)
+    show = request.GET.get("show", "")
+    rows = batch.rows if not show else [r for r in batch.rows if r["status"] == show]
+    page = Paginator(rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry["status_label"] = importers.STATUS_LABELS.get(entry["status"], entry["status"])
+        entry["reason_texts"] = [_reason_text(r, english) for r in entry["reasons"]]
+    context = {
+        "batch": batch,
+        "page": page,
+        "show": show,
+        "query": urlencode({"show": show}) if show else "",
+        "accepted_count": batch.total_rows - batch.rejected_count,
+        "earlier": importers.earlier_batch_of_same_file(request.user, batch),
+        "filters": [
+            ("", _("全部")),
+            ("rejected", _("错误")),
+            ("created", _("新增")),
+            ("updated", _("更新")),
+            ("unchanged", _("无变化")),
+            ("valid", _("校验通过（未写入）")),
+        ],
+    }
+    return render(request, "registry/import_report.html", context)
+
+
+def _rejected_rows_download(batch: ImportBatch, english: bool) -> HttpResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("错误行" if not english else "Rejected rows")
+    sheet.append(["行号", "记录", "字段", "原因"] if not english else ["Row", "Record", "Field", "Reason"])
+    for entry in batch.rows:
+        for reason in entry["reasons"]:
+            sheet.append(
+                [entry["row"], entry["label"], reason.get("field", ""), _reason_text(reason, english)]
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = _attachment(
+        f"导入错误行-{batch.pk}.xlsx", f"rencai-import-{batch.pk}-rejected.xlsx"
+    )
+    return response
