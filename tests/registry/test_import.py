@@ -251,6 +251,13 @@ def test_unparseable_date_and_yes_no_values_are_reasons_too(world):
     assert "科研人员在职/离岗创业应填“是”或“否”：也许" in reasons
 
 
+def test_an_id_number_typed_as_a_number_gets_a_hint_to_use_text(world):
+    batch = run(world, [talent_row("数字", 330881199003070020)])
+    assert "身份证号被Excel存成了数字，末几位可能已丢失；请把该列设为文本格式后重新填写" in reasons_of(
+        batch, 2
+    )
+
+
 # --- idempotency and updates --------------------------------------------------------------------------------
 
 

@@ -369,6 +369,14 @@ def _parse_cell(column: Column, value: object, regions: dict[str, str], row: Row
             )
         return parsed
     text = _text(value)
+    if column.key == "id_number" and isinstance(value, float):
+        row.problems.append(
+            _problem(
+                column.key,
+                "身份证号被Excel存成了数字，末几位可能已丢失；请把该列设为文本格式后重新填写",
+                "Excel stored the ID number as a number and may have lost digits; format the column as text",
+            )
+        )
     if column.parse == "upper":
         return text.upper()
     if column.parse == "region":
