@@ -96,16 +96,24 @@ def demo_employer_codes() -> list[str]:
 
 
 def write_talent_xlsx(
-    path: Path, rows: int, region_codes: list[str], employer_codes: list[str] | None = None
+    path: Path,
+    rows: int,
+    region_codes: list[str],
+    employer_codes: list[str] | None = None,
+    *,
+    seed: int = 2017,
 ) -> Path:
-    """Write `rows` valid talents to an .xlsx at `path` (write-only, so memory stays flat)."""
+    """Write `rows` valid talents to an .xlsx at `path` (write-only, so memory stays flat).
+
+    The ID numbers depend on the row only; another `seed` gives the same people with other names and values.
+    """
     from openpyxl import Workbook
 
     codes = demo_employer_codes() if employer_codes is None else employer_codes
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("导入数据")
     sheet.append(HEADER)
-    for row in talent_rows(rows, region_codes, codes):
+    for row in talent_rows(rows, region_codes, codes, seed=seed):
         sheet.append(row)
     workbook.save(path)
     return path
