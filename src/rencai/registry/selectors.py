@@ -35,7 +35,7 @@ def talents_for(user, filters: TalentFilters | None = None) -> QuerySet:
     if q and ID_LIKE.match(q):
         queryset = queryset.filter(id_number_index=id_number_index(q.upper()))
     elif q:
-        queryset = queryset.filter(name__contains=q)
+        queryset = queryset.filter(name__startswith=q)  # prefix: served by the name index
     if filters.region:
         region = Region.objects.filter(code=filters.region).first()
         if region is None:

@@ -1,14 +1,292 @@
-"""Registry pages (placeholder until the UI lands)."""
+"""Registry pages: lists, details and forms of talents, enterprises, platforms and academicians.
 
-from django.http import HttpResponse
+Thin by design: every read goes through `selectors`, every write through `services`; scoping happens there,
+so an object out of the user's scope raises NotFound (rendered as 404) before a view sees it.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rencai.core import pii
+from rencai.core.access import can_reveal_personal_data, rights_of
+from rencai.core.errors import PermissionDenied, ValidationFailed
+from rencai.registry import selectors, services
+from rencai.registry.forms import (
+    AcademicianFilterForm,
+    EnterpriseFilterForm,
+    EnterpriseForm,
+    PlatformFilterForm,
+    TalentFilterForm,
+    TalentForm,
+)
+from rencai.registry.selectors import TalentFilters
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse("todo")
+def _paginate(request, queryset) -> tuple[Page, str]:
+    """One COUNT and one page query; `query` is the current querystring without `page`."""
+    page = Paginator(queryset, settings.RENCAI_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return page, params.urlencode()
 
 
-talent_list = talent_export = talent_detail = talent_reveal = _todo
-enterprise_list = enterprise_export = enterprise_detail = _todo
-platform_list = platform_export = platform_detail = _todo
-academician_list = academician_export = academician_detail = _todo
-import_upload = import_report = _todo
+def _age_on(birth_date: dt.date, today: dt.date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _enterprise_choices(user) -> list[tuple[int, str]]:
+    return list(selectors.enterprises_for(user).values_list("pk", "name"))
+
+
+def _writable_regions(user) -> list:
+    regions = sorted(services.writable_regions(user).values(), key=lambda r: r.path)
+    if not regions:
+        raise PermissionDenied("无权修改人才登记信息", "You may not change the registry")
+    return regions
+
+
+# Talents ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def talent_list(request):
+    user = request.user
+    rights = rights_of(user)
+    form = TalentFilterForm(
+        request.GET,
+        regions=selectors.visible_regions(user),
+        enterprises=_enterprise_choices(user) if rights.scope in ("all", "region") else [],
+    )
+    page, query = _paginate(request, selectors.talents_for(user, form.filters()))
+    today = timezone.localdate()
+    for talent in page.object_list:
+        talent.age = _age_on(talent.birth_date, today)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "rights": rights,
+        "no_access": rights.scope == "none",
+    }
+    return render(request, "registry/talent_list.html", context)
+
+
+@login_required
+@require_GET
+def talent_detail(request, pk: int):
+    user = request.user
+    talent = selectors.get_talent(user, pk)
+    context = {
+        "talent": talent,
+        **selectors.talent_details(talent),
+        "can_reveal": can_reveal_personal_data(user, talent),
+        "can_edit": rights_of(user).edit_registry,
+    }
+    return render(request, "registry/talent_detail.html", context)
+
+
+@login_required
+@require_POST
+@never_cache
+def talent_reveal(request, pk: int, field: str):
+    """The full ID number or phone, as an htmx fragment; the reveal is written to the audit log."""
+    talent = selectors.get_talent(request.user, pk)
+    if field not in pii.REVEALABLE:
+        raise Http404
+    value = pii.reveal(actor=request.user, obj=talent, field=field, ip=_client_ip(request))
+    return render(request, "registry/_revealed.html", {"field": field, "value": value})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def talent_create(request):
+    user = request.user
+    form = TalentForm(
+        request.POST or None, regions=_writable_regions(user), enterprises=_employer_choices(user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            talent = services.register_talent(actor=user, data=form.talent_input())
+        except ValidationFailed as failure:
+            form.add_problems(failure)
+        else:
+            messages.success(request, _("已登记人才：%(name)s") % {"name": talent.name})
+            return redirect("registry:talent_detail", pk=talent.pk)
+    return render(request, "registry/talent_form.html", {"form": form, "talent": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def talent_edit(request, pk: int):
+    user = request.user
+    talent = selectors.get_talent(user, pk)
+    regions = _writable_regions(user)
+    employers = _employer_choices(user, keep=talent.current_employer)
+    form = TalentForm(
+        request.POST or None,
+        regions=regions,
+        enterprises=employers,
+        editing=True,
+        initial=TalentForm.initial_for(talent),
+    )
+    if request.method == "POST" and form.is_valid():
+        # The service re-seals the ID number; a blank field keeps the stored one, read through the audited
+        # reveal (the officer editing holds that right: every role that edits the registry may reveal).
+        current = "" if form.cleaned_data["id_number"] else _current_id_number(request, talent)
+        try:
+            talent = services.update_talent(
+                actor=user, talent_id=talent.pk, data=form.talent_input(current_id_number=current)
+            )
+        except ValidationFailed as failure:
+            form.add_problems(failure)
+        else:
+            messages.success(request, _("已保存人才：%(name)s") % {"name": talent.name})
+            return redirect("registry:talent_detail", pk=talent.pk)
+    return render(request, "registry/talent_form.html", {"form": form, "talent": talent})
+
+
+def _current_id_number(request, talent) -> str:
+    return pii.reveal(actor=request.user, obj=talent, field="id_number", ip=_client_ip(request))
+
+
+def _employer_choices(user, keep=None) -> list[tuple[str, str]]:
+    choices = list(selectors.enterprises_for(user).values_list("credit_code", "name"))
+    if keep is not None and keep.credit_code not in {code for code, _name in choices}:
+        choices.insert(0, (keep.credit_code, keep.name))
+    return choices
+
+
+# Enterprises -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def enterprise_list(request):
+    user = request.user
+    rights = rights_of(user)
+    form = EnterpriseFilterForm(request.GET, regions=selectors.visible_regions(user))
+    page, query = _paginate(request, selectors.enterprises_for(user, **form.values()))
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "rights": rights,
+        "no_access": not _sees_lists(user),
+    }
+    return render(request, "registry/enterprise_list.html", context)
+
+
+def _sees_lists(user) -> bool:
+    return rights_of(user).scope in ("all", "region", "enterprise")
+
+
+@login_required
+@require_GET
+def enterprise_detail(request, pk: int):
+    user = request.user
+    enterprise = selectors.get_enterprise(user, pk)
+    context = {
+        "enterprise": enterprise,
+        "talent_count": selectors.talents_for(user, TalentFilters(enterprise=enterprise.pk)).count(),
+        "platforms": selectors.platforms_for(user).filter(host_enterprise=enterprise),
+    }
+    return render(request, "registry/enterprise_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_create(request):
+    user = request.user
+    form = EnterpriseForm(request.POST or None, regions=_writable_regions(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.register_enterprise(actor=user, data=form.enterprise_input())
+        except ValidationFailed as failure:
+            form.add_problems(failure)
+        else:
+            messages.success(request, _("已登记企业：%(name)s") % {"name": enterprise.name})
+            return redirect("registry:enterprise_detail", pk=enterprise.pk)
+    return render(request, "registry/enterprise_form.html", {"form": form})
+
+
+# Platforms -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def platform_list(request):
+    user = request.user
+    form = PlatformFilterForm(request.GET, regions=selectors.visible_regions(user))
+    page, query = _paginate(request, selectors.platforms_for(user, **form.values()))
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "rights": rights_of(user),
+        "no_access": not _sees_lists(user),
+    }
+    return render(request, "registry/platform_list.html", context)
+
+
+@login_required
+@require_GET
+def platform_detail(request, pk: int):
+    platform = selectors.get_platform(request.user, pk)
+    context = {
+        "platform": platform,
+        "cooperations": platform.cooperations.select_related("academician").order_by("-started_on"),
+        "member_count": platform.memberships.count(),
+    }
+    return render(request, "registry/platform_detail.html", context)
+
+
+# Academicians ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def academician_list(request):
+    user = request.user
+    form = AcademicianFilterForm(request.GET)
+    page, query = _paginate(request, selectors.academicians_for(user, **form.values()))
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "rights": rights_of(user),
+        "no_access": rights_of(user).scope not in ("all", "region"),
+    }
+    return render(request, "registry/academician_list.html", context)
+
+
+@login_required
+@require_GET
+def academician_detail(request, pk: int):
+    user = request.user
+    academician = selectors.get_academician(user, pk)
+    visible_stations = selectors.platforms_for(user).values("pk")
+    cooperations = (
+        academician.cooperations.filter(station__in=visible_stations)
+        .select_related("station", "station__region")
+        .order_by("-started_on")
+    )
+    return render(
+        request,
+        "registry/academician_detail.html",
+        {"academician": academician, "cooperations": cooperations},
+    )

@@ -1,0 +1,211 @@
+"""Forms of the registry pages: list filters, and the talent and enterprise forms that feed the services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from rencai.core.errors import ValidationFailed
+from rencai.registry import choices as c
+from rencai.registry.selectors import TalentFilters
+from rencai.registry.services import EnterpriseInput, TalentInput
+
+ANY = ("", _("全部"))
+
+
+def region_label(region) -> str:
+    """A region's name in the current language (regions carry their own English name)."""
+    english = (get_language() or "").startswith("en")
+    return region.name_en if english and region.name_en else region.name
+
+
+def _with_any(choices) -> list:
+    return [ANY, *choices]
+
+
+class TalentFilterForm(forms.Form):
+    """GET filters of the talent list; only the values that validate are applied."""
+
+    q = forms.CharField(
+        label=_("姓名或证件号码"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名开头或完整证件号码"), "type": "search"}),
+    )
+    region = forms.ChoiceField(label=_("区划"), required=False)
+    team = forms.ChoiceField(label=_("人才队伍"), required=False, choices=_with_any(c.Team.choices))
+    tier = forms.ChoiceField(label=_("人才类别"), required=False, choices=_with_any(c.Tier.choices))
+    enterprise = forms.TypedChoiceField(label=_("现工作单位"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=_with_any(c.TalentStatus.choices))
+
+    def __init__(self, data, *, regions, enterprises):
+        super().__init__(data)
+        self.fields["region"].choices = _with_any((r.code, region_label(r)) for r in regions)
+        self.fields["enterprise"].choices = _with_any(enterprises)
+
+    def filters(self) -> TalentFilters:
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return TalentFilters(**data)
+
+
+class SearchForm(forms.Form):
+    """A name search plus optional choice filters, for the enterprise, platform and academician lists."""
+
+    q = forms.CharField(label=_("名称"), required=False, max_length=100)
+
+    def values(self) -> dict:
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class EnterpriseFilterForm(SearchForm):
+    q = forms.CharField(label=_("企业名称或统一社会信用代码"), required=False, max_length=100)
+    region = forms.ChoiceField(label=_("区划"), required=False)
+    platform_only = forms.BooleanField(label=_("只看平台型企业"), required=False)
+
+    def __init__(self, data, *, regions):
+        super().__init__(data)
+        self.fields["region"].choices = _with_any((r.code, region_label(r)) for r in regions)
+
+
+class PlatformFilterForm(SearchForm):
+    q = forms.CharField(label=_("平台名称"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("平台类别"), required=False, choices=_with_any(c.PlatformKind.choices))
+    region = forms.ChoiceField(label=_("服务区划"), required=False)
+
+    def __init__(self, data, *, regions):
+        super().__init__(data)
+        self.fields["region"].choices = _with_any((r.code, region_label(r)) for r in regions)
+
+
+class AcademicianFilterForm(SearchForm):
+    q = forms.CharField(label=_("姓名"), required=False, max_length=50)
+
+
+class ServiceForm(forms.Form):
+    """A form whose rules live in a service: the service's ValidationFailed becomes field errors."""
+
+    # field name in the service's problem list -> field of this form
+    problem_fields: dict[str, str] = {}
+
+    def add_problems(self, failure: ValidationFailed) -> None:
+        english = (get_language() or "").startswith("en")
+        for problem in failure.details:
+            message = problem.get("message_en" if english else "message_zh") or problem.get("message_zh")
+            name = self.problem_fields.get(problem.get("field", ""), problem.get("field", ""))
+            self.add_error(name if name in self.fields else None, ValidationError(message))
+
+
+class TalentForm(ServiceForm):
+    name = forms.CharField(label=_("姓名"), max_length=100)
+    id_kind = forms.ChoiceField(label=_("证件类型"), choices=c.IdKind.choices, initial=c.IdKind.RESIDENT_ID)
+    id_number = forms.CharField(label=_("证件号码"), max_length=24)
+    phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
+    birth_date = forms.DateField(
+        label=_("出生日期"),
+        required=False,
+        help_text=_("仅护照持有人填写；身份证号已含出生日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    gender = forms.ChoiceField(
+        label=_("性别"),
+        required=False,
+        choices=[("", "—"), *c.Gender.choices],
+        help_text=_("仅护照持有人填写"),
+    )
+    nationality = forms.CharField(label=_("国籍"), max_length=2, initial="CN")
+    region = forms.ChoiceField(label=_("所在区划"))
+    team = forms.ChoiceField(label=_("人才队伍"), choices=c.Team.choices)
+    tier = forms.ChoiceField(label=_("人才类别"), required=False, choices=[("", "—"), *c.Tier.choices])
+    title_level = forms.ChoiceField(label=_("职称"), required=False, choices=c.TitleLevel.choices)
+    skill_level = forms.TypedChoiceField(
+        label=_("职业技能等级"), choices=c.SkillLevel.choices, coerce=int, initial=0
+    )
+    highest_degree = forms.ChoiceField(label=_("最高学历"), choices=c.Degree.choices, initial="none")
+    employer = forms.ChoiceField(label=_("现工作单位"), required=False)
+    employment_type = forms.ChoiceField(
+        label=_("引才方式"), required=False, choices=[("", "—"), *c.EmploymentType.choices]
+    )
+    arrival_date = forms.DateField(label=_("来衢日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_researcher_venture = forms.BooleanField(label=_("科研人员在职/离岗创业"), required=False)
+
+    problem_fields = {"employer_credit_code": "employer"}
+
+    def __init__(self, data=None, *, regions, enterprises, editing: bool = False, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region"].choices = [(r.code, region_label(r)) for r in regions]
+        self.fields["employer"].choices = [("", "—"), *enterprises]
+        if editing:
+            # The stored number is sealed; leaving it blank keeps it.
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("留空则不修改")
+            self.fields["phone"].help_text = _("留空则不修改")
+
+    def talent_input(self, *, current_id_number: str = "") -> TalentInput:
+        data = self.cleaned_data
+        return TalentInput(
+            name=data["name"],
+            id_number=data["id_number"] or current_id_number,
+            id_kind=data["id_kind"],
+            region_code=data["region"],
+            team=data["team"],
+            arrival_date=data["arrival_date"],
+            phone=data["phone"],
+            nationality=data["nationality"] or "CN",
+            tier=data["tier"],
+            title_level=data["title_level"],
+            skill_level=data["skill_level"],
+            highest_degree=data["highest_degree"],
+            employer_credit_code=data["employer"],
+            employment_type=data["employment_type"],
+            is_researcher_venture=data["is_researcher_venture"],
+            birth_date=data["birth_date"],
+            gender=data["gender"],
+        )
+
+    @staticmethod
+    def initial_for(talent) -> dict:
+        return {
+            "name": talent.name,
+            "id_kind": talent.id_kind,
+            "birth_date": talent.birth_date if talent.id_kind == c.IdKind.PASSPORT else None,
+            "gender": talent.gender if talent.id_kind == c.IdKind.PASSPORT else "",
+            "nationality": talent.nationality,
+            "region": talent.region.code,
+            "team": talent.team,
+            "tier": talent.tier,
+            "title_level": talent.title_level,
+            "skill_level": talent.skill_level,
+            "highest_degree": talent.highest_degree,
+            "employer": talent.current_employer.credit_code if talent.current_employer else "",
+            "employment_type": talent.employment_type,
+            "arrival_date": talent.arrival_date,
+            "is_researcher_venture": talent.is_researcher_venture,
+        }
+
+
+class EnterpriseForm(ServiceForm):
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18)
+    name = forms.CharField(label=_("企业名称"), max_length=200)
+    region = forms.ChoiceField(label=_("所在区划"))
+    industry = forms.ChoiceField(label=_("行业"), choices=c.Industry.choices)
+    size = forms.ChoiceField(label=_("规模"), choices=c.EnterpriseSize.choices)
+    is_high_tech = forms.BooleanField(label=_("高新技术企业"), required=False)
+    is_platform_enterprise = forms.BooleanField(label=_("平台型企业"), required=False)
+
+    def __init__(self, data=None, *, regions, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region"].choices = [(r.code, region_label(r)) for r in regions]
+
+    def enterprise_input(self) -> EnterpriseInput:
+        data = self.cleaned_data
+        return EnterpriseInput(
+            credit_code=data["credit_code"],
+            name=data["name"],
+            region_code=data["region"],
+            industry=data["industry"],
+            size=data["size"],
+            is_high_tech=data["is_high_tech"],
+            is_platform_enterprise=data["is_platform_enterprise"],
+        )
