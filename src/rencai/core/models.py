@@ -85,3 +85,79 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class CalendarSource(models.TextChoices):
+    CHINESE_CALENDAR = "chinese_calendar", _("chinese-calendar 数据包")
+    ADMIN = "admin", _("管理员录入")
+
+
+class CalendarYear(models.Model):
+    """A year the working-day calendar knows; without a complete row, date arithmetic refuses the year."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=20, choices=CalendarSource.choices)
+    complete = models.BooleanField(
+        _("已完整录入"),
+        default=False,
+        help_text=_("录入该年全部节假日和调休上班日后勾选；未勾选的年份不参与计算。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("工作日历年份")
+        verbose_name_plural = _("工作日历年份")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1990, year__lte=2200), name="calendar_year_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday rule: a public holiday, or a weekend day that is worked (调休上班).
+
+    Only exceptions are stored; every other day of a known year is a working day from Monday to Friday.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+    source = models.CharField(_("来源"), max_length=20, choices=CalendarSource.choices)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}"
+
+
+class Notification(models.Model):
+    """One message to one user: kept in the in-app inbox and delivered through the configured channels."""
+
+    tenancy = Tenancy(region=None, person="recipient")
+
+    recipient = models.ForeignKey(
+        "accounts.User", verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=500, blank=True)
+    kind = models.CharField(_("类别"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.subject

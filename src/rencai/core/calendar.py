@@ -1,0 +1,179 @@
+"""The Chinese working-day calendar (holidays and adjusted workdays, 调休) for limits in working days.
+
+The table `CalendarDay` stores only the days that break the Monday–Friday rule, as the `chinese-calendar`
+package lists them: public holidays (also those falling on a weekend, so every day of a holiday carries its
+name) and weekend days that are worked (调休上班). Every other day of a known year is a working day exactly
+when it is Monday to Friday.
+
+A year is known only when a `CalendarYear` row marks it complete. The migration copies every year the
+package knows; administrators add later years in the admin (days first, then tick "complete"). Asking about
+a year that is not known raises `CalendarYearMissing`: we never silently fall back to weekdays only.
+
+Lookups are served from a per-process cache of the exceptions per year, cleared whenever a calendar row is
+saved or deleted in this process and refreshed after `CACHE_SECONDS` so that other processes (gunicorn
+workers, the task worker) see an administrator's change within that time.
+"""
+
+import datetime as dt
+import threading
+import time
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from rencai.core.errors import DomainError
+from rencai.core.models import CalendarDay, CalendarSource, CalendarYear
+
+CACHE_SECONDS = 60.0
+
+_lock = threading.Lock()
+_years: dict[int, dict[dt.date, bool] | None] = {}
+_loaded_at = 0.0
+
+
+class CalendarYearMissing(DomainError):
+    """The calendar does not know a year, so no working-day arithmetic is possible in it."""
+
+    status = 409
+
+    def __init__(self, year: int):
+        super().__init__(
+            "calendar_year_missing",
+            f"工作日历缺少 {year} 年的节假日安排，请管理员先录入该年的节假日和调休上班日。",
+            f"The working-day calendar has no holiday schedule for {year}; "
+            f"an administrator must enter that year's holidays and adjusted workdays first.",
+        )
+        self.year = year
+
+
+def clear_cache(**_signal_kwargs) -> None:
+    """Forget every cached year (called on any change to the calendar tables)."""
+    global _loaded_at
+    with _lock:
+        _years.clear()
+        _loaded_at = time.monotonic()
+
+
+for _model in (CalendarDay, CalendarYear):
+    post_save.connect(clear_cache, sender=_model, dispatch_uid=f"calendar-cache-save-{_model.__name__}")
+    post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"calendar-cache-delete-{_model.__name__}")
+
+
+def _exceptions_of(year: int) -> dict[dt.date, bool]:
+    """The days of `year` that break the Monday–Friday rule, mapped to whether they are worked."""
+    global _loaded_at
+    now = time.monotonic()
+    if now - _loaded_at > CACHE_SECONDS:
+        clear_cache()
+    days = _years.get(year, False)
+    if days is False:
+        days = _load_year(year)
+        with _lock:
+            _years[year] = days
+    if days is None:
+        raise CalendarYearMissing(year)
+    return days
+
+
+def _load_year(year: int) -> dict[dt.date, bool] | None:
+    if not CalendarYear.objects.filter(year=year, complete=True).exists():
+        # A year the package knows but the table lacks (a newer package, or a flushed test database) is
+        # copied in now; a year nobody knows stays missing.
+        if year not in package_years() or not load_from_package(years=[year]):
+            return None
+    rows = CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day")
+    return dict(rows)
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Whether `day` is a working day in China; CalendarYearMissing for a year the calendar lacks."""
+    worked = _exceptions_of(day.year).get(day)
+    if worked is not None:
+        return worked
+    return day.weekday() < 5
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `start` (start itself not counted); negative counts go back."""
+    step = 1 if days >= 0 else -1
+    remaining = abs(days)
+    current = start
+    while remaining:
+        current += dt.timedelta(days=step)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]: the inverse of add_working_days; negative when end is before start."""
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    current = start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
+def known_years() -> list[int]:
+    """Years the calendar can compute in."""
+    return list(CalendarYear.objects.filter(complete=True).values_list("year", flat=True))
+
+
+def package_years() -> list[int]:
+    """Years the installed chinese-calendar package has holiday schedules for."""
+    from chinese_calendar.constants import holidays
+
+    return sorted({day.year for day in holidays})
+
+
+def load_from_package(*, years: list[int] | None = None, day_model=None, year_model=None) -> list[int]:
+    """Copy the package's holidays and adjusted workdays into the table for `years` (default: all it knows).
+
+    Years already present (from the package or entered by an administrator) are left untouched. The model
+    arguments let a data migration pass its historical models. Returns the years added.
+    """
+    from chinese_calendar.constants import holidays, workdays
+
+    day_model = day_model or CalendarDay
+    year_model = year_model or CalendarYear
+    wanted = set(years if years is not None else package_years())
+    present = set(year_model.objects.filter(year__in=wanted).values_list("year", flat=True))
+    added = sorted(wanted - present)
+    if not added:
+        return []
+    source = CalendarSource.CHINESE_CALENDAR.value
+    rows = [
+        day_model(date=day, is_working_day=False, name=_chinese_name(name), source=source)
+        for day, name in holidays.items()
+        if day.year in added
+    ] + [
+        day_model(date=day, is_working_day=True, name="调休上班", source=source)
+        for day, name in workdays.items()
+        if day.year in added
+    ]
+    with transaction.atomic():
+        day_model.objects.bulk_create(rows, ignore_conflicts=True)
+        year_model.objects.bulk_create(
+            [year_model(year=year, source=source, complete=True) for year in added], ignore_conflicts=True
+        )
+    return added
+
+
+_CHINESE_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
+
+def _chinese_name(package_name: str) -> str:
+    return _CHINESE_NAMES.get(package_name, package_name)
