@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
 
-from rencai.core.access import visible_to
 from rencai.core.errors import NotFound
 from rencai.core.models import Notification
 
@@ -174,8 +173,15 @@ def _with_link(notification: Notification) -> str:
 
 
 def inbox_for(user):
-    """The user's own messages, newest first."""
-    return visible_to(user, Notification.objects.filter(recipient=user))
+    """The user's own messages, newest first.
+
+    A message is seen by its recipient only, whatever the role: an officer's region scope or a superuser's
+    "all" must not open other people's inboxes, and `visible_to`'s person scope covers talents only. So the
+    inbox is scoped by recipient here, the one place that reads it.
+    """
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user)
 
 
 def unread_count(user) -> int:
@@ -185,7 +191,10 @@ def unread_count(user) -> int:
 
 
 def mark_read(*, user, notification_id: int | None = None, at: dt.datetime | None = None) -> int:
-    """Mark one message (or, without an id, every unread message) of `user` as read; returns how many."""
+    """Mark one message (or, without an id, every unread message) of `user` as read; returns how many.
+
+    Not audited: the read mark is the recipient's own bookkeeping, not a change to anyone's data.
+    """
     unread = inbox_for(user).filter(read_at__isnull=True)
     if notification_id is not None:
         if not inbox_for(user).filter(pk=notification_id).exists():

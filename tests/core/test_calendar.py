@@ -1,0 +1,127 @@
+"""The working-day calendar: National Day, Spring Festival, adjusted workdays, missing and added years."""
+
+import datetime as dt
+
+import chinese_calendar
+import pytest
+
+from rencai.core import calendar
+from rencai.core.calendar import CalendarYearMissing, add_working_days, is_working_day, working_days_between
+from rencai.core.models import CalendarDay, CalendarYear
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # The cache lives per process; a test's rolled-back rows must not leak into the next test through it.
+    calendar.clear_cache()
+    yield
+    calendar.clear_cache()
+
+
+def test_migration_copied_every_year_the_package_knows():
+    assert calendar.known_years() == calendar.package_years()
+    assert CalendarDay.objects.get(date=D(2025, 10, 1)).name == "国庆节"
+    assert CalendarDay.objects.get(date=D(2025, 9, 28)).name == "调休上班"
+
+
+def test_national_day_2025_holidays_and_adjusted_workdays_match_chinese_calendar():
+    for offset in range(-10, 20):
+        day = D(2025, 10, 1) + dt.timedelta(days=offset)
+        assert is_working_day(day) == chinese_calendar.is_workday(day), day
+    assert [is_working_day(D(2025, 10, day)) for day in range(1, 9)] == [False] * 8
+    assert is_working_day(D(2025, 9, 28))  # Sunday, worked
+    assert is_working_day(D(2025, 10, 11))  # Saturday, worked
+    assert not is_working_day(D(2025, 10, 12))  # an ordinary Sunday
+
+
+def test_one_working_day_after_national_day_eve_is_october_ninth():
+    assert add_working_days(D(2025, 9, 30), 1) == D(2025, 10, 9)
+
+
+def test_five_working_days_from_friday_before_national_day_count_the_worked_sunday():
+    # Fri 26 Sep: Sun 28 (worked), Mon 29, Tue 30, Thu 9 Oct, Fri 10 Oct.
+    assert add_working_days(D(2025, 9, 26), 5) == D(2025, 10, 10)
+    # …and the worked Saturday 11 Oct is the sixth.
+    assert add_working_days(D(2025, 9, 26), 6) == D(2025, 10, 11)
+
+
+def test_working_days_between_is_the_inverse_of_add_working_days_around_holidays():
+    start = D(2025, 9, 20)
+    for days in range(0, 30):
+        end = add_working_days(start, days)
+        assert working_days_between(start, end) == days
+    assert working_days_between(D(2025, 9, 26), D(2025, 10, 13)) == 7
+    assert working_days_between(D(2025, 10, 13), D(2025, 9, 26)) == -7
+
+
+def test_adding_zero_working_days_returns_the_start_even_on_a_holiday():
+    assert add_working_days(D(2025, 10, 3), 0) == D(2025, 10, 3)
+
+
+def test_negative_counts_go_back_over_holidays():
+    assert add_working_days(D(2025, 10, 9), -1) == D(2025, 9, 30)
+
+
+def test_spring_festival_2025_and_its_adjusted_workdays():
+    # 2025: holidays 28 Jan – 4 Feb; Sunday 26 Jan and Saturday 8 Feb are worked.
+    assert [is_working_day(D(2025, 1, 28) + dt.timedelta(days=i)) for i in range(8)] == [False] * 8
+    assert is_working_day(D(2025, 1, 26)) and is_working_day(D(2025, 2, 8))
+    assert add_working_days(D(2025, 1, 27), 1) == D(2025, 2, 5)
+    assert CalendarDay.objects.get(date=D(2025, 1, 29)).name == "春节"
+
+
+def test_year_counting_crosses_new_year():
+    # 1 Jan 2026 is New Year's Day: the next working day comes from the 2026 schedule.
+    expected = D(2026, 1, 1)
+    while not chinese_calendar.is_workday(expected):
+        expected += dt.timedelta(days=1)
+    assert add_working_days(D(2025, 12, 31), 1) == expected
+
+
+def test_missing_year_is_reported_in_both_languages_not_treated_as_weekdays():
+    assert 2027 not in calendar.package_years()
+    with pytest.raises(CalendarYearMissing) as raised:
+        is_working_day(D(2027, 3, 1))
+    assert raised.value.code == "calendar_year_missing"
+    assert "2027" in raised.value.message_zh and "2027" in raised.value.message_en
+    with pytest.raises(CalendarYearMissing):
+        add_working_days(D(2026, 12, 28), 10)  # runs into 2027
+
+
+def test_incomplete_year_entered_by_an_administrator_is_still_missing():
+    CalendarYear.objects.create(year=2027, source="admin", complete=False)
+    CalendarDay.objects.create(date=D(2027, 1, 1), is_working_day=False, name="元旦", source="admin")
+    with pytest.raises(CalendarYearMissing):
+        is_working_day(D(2027, 1, 4))
+
+
+def test_year_added_by_an_administrator_is_used_at_once():
+    with pytest.raises(CalendarYearMissing):
+        is_working_day(D(2027, 10, 1))
+    CalendarDay.objects.bulk_create(
+        [
+            CalendarDay(date=D(2027, 10, day), is_working_day=False, name="国庆节", source="admin")
+            for day in range(1, 8)
+        ]
+        + [CalendarDay(date=D(2027, 10, 9), is_working_day=True, name="调休上班", source="admin")]
+    )
+    CalendarYear.objects.create(year=2027, source="admin", complete=True)  # saving clears the cache
+    assert not is_working_day(D(2027, 10, 1))
+    assert is_working_day(D(2027, 10, 9))  # a Saturday, worked
+    assert is_working_day(D(2027, 3, 1))  # an ordinary Monday
+    assert add_working_days(D(2027, 9, 30), 1) == D(2027, 10, 8)
+
+
+def test_a_year_lost_from_the_table_is_copied_again_from_the_package():
+    CalendarDay.objects.filter(date__year=2024).delete()
+    CalendarYear.objects.filter(year=2024).delete()
+    assert not is_working_day(D(2024, 10, 1))
+    assert CalendarYear.objects.get(year=2024).source == "chinese_calendar"
+
+
+def test_loading_from_the_package_leaves_existing_years_alone():
+    assert calendar.load_from_package() == []
