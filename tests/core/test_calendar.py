@@ -125,3 +125,24 @@ def test_a_year_lost_from_the_table_is_copied_again_from_the_package():
 
 def test_loading_from_the_package_leaves_existing_years_alone():
     assert calendar.load_from_package() == []
+
+
+def test_administrator_adds_a_year_through_the_admin(client, world):
+    client.force_login(world.users["superuser"])
+    response = client.post(
+        "/admin/core/calendarday/add/",
+        {"date": "2027-01-01", "is_working_day": "", "name": "元旦", "source": "admin"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    response = client.post(
+        "/admin/core/calendaryear/add/", {"year": "2027", "source": "admin", "complete": "on"}
+    )
+    assert response.status_code == 302
+    assert not is_working_day(D(2027, 1, 1))  # Friday, New Year's Day
+    assert is_working_day(D(2027, 1, 4))
+
+
+def test_audit_log_is_read_only_in_the_admin(client, world):
+    client.force_login(world.users["superuser"])
+    assert client.get("/admin/core/auditentry/").status_code == 200
+    assert client.get("/admin/core/auditentry/add/").status_code == 403
