@@ -208,6 +208,7 @@ class Talent(models.Model):
             models.Index(fields=["region", "tier", "-id"], name="talent_region_tier"),
             models.Index(fields=["current_employer", "-id"], name="talent_employer"),
             models.Index(fields=["team", "-id"], name="talent_team"),
+            models.Index(fields=["region", "status", "-id"], name="talent_region_status"),
         ]
         constraints = [
             models.CheckConstraint(
