@@ -6,3 +6,9 @@ class PoliciesConfig(AppConfig):
     name = "rencai.policies"
     label = "policies"
     verbose_name = _("人才政策")
+
+    def ready(self) -> None:
+        from rencai.accounts.home import register_panel
+        from rencai.policies.home import home_panel
+
+        register_panel(home_panel)

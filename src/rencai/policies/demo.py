@@ -144,12 +144,13 @@ DEMO_POLICIES = [
             (
                 dt.date(2017, 5, 1),
                 None,
-                'talent.employer_is_platform && talent.tier in ["A", "B", "C"] '
-                "&& talent.years_since_arrival <= 3",
-                'talent.tier == "A" ? 1000000 : (talent.tier == "B" ? 500000 : 200000)',
+                'talent.employer_is_platform && talent.tier in ["A", "B", "C", "D"] '
+                "&& talent.years_since_arrival <= 15",
+                'talent.tier == "A" ? 1000000 : (talent.tier == "B" ? 500000 : '
+                '(talent.tier == "C" ? 200000 : 50000))',
             )
         ],
-        "对平台型企业招才引才成效显著的，按引进人才层次给予最高100万元重奖。",
+        "对平台型企业招才引才成效显著的，按近十五年引进人才的层次给予最高100万元重奖。",
     ),
     (
         "researcher-venture",

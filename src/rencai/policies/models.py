@@ -91,6 +91,13 @@ class PolicyVersion(models.Model):
     amount_rule = models.TextField(_("金额规则（CEL）"), default="0")
     status = models.CharField(_("状态"), max_length=10, choices=VersionStatus.choices, default="draft")
     note = models.TextField(_("修订说明"), blank=True)
+    # A draft may propose a new budget; issuing the version writes it to the policy (blank: keep the budget).
+    budget_total = models.DecimalField(
+        _("拟定总预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget_per_year = models.DecimalField(
+        _("拟定年度预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -109,6 +116,14 @@ class PolicyVersion(models.Model):
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="policy_version_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_total__isnull=True) | Q(budget_total__gte=0),
+                name="policy_version_budget_total_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_per_year__isnull=True) | Q(budget_per_year__gte=0),
+                name="policy_version_budget_year_non_negative",
             ),
         ]
 

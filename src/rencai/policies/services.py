@@ -11,7 +11,7 @@ from rencai.core.access import rights_of, visible_to
 from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from rencai.core.models import Region
 from rencai.policies.engine import RuleError, compile_rule
-from rencai.policies.models import Policy, PolicyVersion, VersionStatus
+from rencai.policies.models import Entitlement, EntitlementStatus, Policy, PolicyVersion, VersionStatus
 
 
 def rule_problems(source: str, *, expect: str) -> list[dict]:
@@ -33,7 +33,7 @@ def rule_problems(source: str, *, expect: str) -> list[dict]:
     return []
 
 
-def _require_policy_rights(actor, policy: Policy | None = None, region: Region | None = None) -> None:
+def require_policy_rights(actor, policy: Policy | None = None, region: Region | None = None) -> None:
     rights = rights_of(actor)
     if not rights.edit_registry or (
         actor.role not in ("city_org_dept", "county_org_dept") and not actor.is_superuser
@@ -60,7 +60,7 @@ def create_policy(
     overrides: Policy | None = None,
     summary: str = "",
 ) -> Policy:
-    _require_policy_rights(actor, region=region)
+    require_policy_rights(actor, region=region)
     problems = []
     if Policy.objects.filter(code=code).exists():
         problems.append(
@@ -96,6 +96,30 @@ def create_policy(
     return policy
 
 
+def _check_draft_fields(
+    effective_from: dt.date,
+    effective_to: dt.date | None,
+    budget_total: Decimal | None,
+    budget_per_year: Decimal | None,
+) -> None:
+    problems = []
+    if effective_to is not None and effective_to < effective_from:
+        problems.append(
+            {
+                "field": "effective_to",
+                "message_zh": "失效日期早于生效日期",
+                "message_en": "The end date is before the start date",
+            }
+        )
+    for field, value in (("budget_total", budget_total), ("budget_per_year", budget_per_year)):
+        if value is not None and value < 0:
+            problems.append(
+                {"field": field, "message_zh": "预算不能为负数", "message_en": "A budget cannot be negative"}
+            )
+    if problems:
+        raise ValidationFailed(problems)
+
+
 @transaction.atomic
 def draft_version(
     *,
@@ -106,19 +130,12 @@ def draft_version(
     effective_from: dt.date,
     effective_to: dt.date | None = None,
     note: str = "",
+    budget_total: Decimal | None = None,
+    budget_per_year: Decimal | None = None,
 ) -> PolicyVersion:
     """Save a draft. Drafts may hold invalid rules while being edited, but never get issued that way."""
-    _require_policy_rights(actor, policy)
-    if effective_to is not None and effective_to < effective_from:
-        raise ValidationFailed(
-            [
-                {
-                    "field": "effective_to",
-                    "message_zh": "失效日期早于生效日期",
-                    "message_en": "The end date is before the start date",
-                }
-            ]
-        )
+    require_policy_rights(actor, policy)
+    _check_draft_fields(effective_from, effective_to, budget_total, budget_per_year)
     number = (policy.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PolicyVersion.objects.create(
         policy=policy,
@@ -128,6 +145,8 @@ def draft_version(
         effective_from=effective_from,
         effective_to=effective_to,
         note=note,
+        budget_total=budget_total,
+        budget_per_year=budget_per_year,
         created_by=actor,
     )
     audit.record(actor=actor, action="policy.draft", obj=policy, detail={"version": number})
@@ -144,8 +163,11 @@ def update_draft(
     effective_from: dt.date,
     effective_to: dt.date | None = None,
     note: str = "",
+    budget_total: Decimal | None = None,
+    budget_per_year: Decimal | None = None,
 ) -> PolicyVersion:
-    _require_policy_rights(actor, version.policy)
+    require_policy_rights(actor, version.policy)
+    _check_draft_fields(effective_from, effective_to, budget_total, budget_per_year)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise DomainError(
@@ -155,6 +177,7 @@ def update_draft(
         )
     version.eligibility_rule, version.amount_rule = eligibility_rule.strip(), amount_rule.strip()
     version.effective_from, version.effective_to, version.note = effective_from, effective_to, note
+    version.budget_total, version.budget_per_year = budget_total, budget_per_year
     version.save()
     audit.record(
         actor=actor, action="policy.draft_update", obj=version.policy, detail={"version": version.number}
@@ -165,7 +188,7 @@ def update_draft(
 @transaction.atomic
 def issue_version(*, actor, version: PolicyVersion) -> PolicyVersion:
     """Issue a draft: its rules must be valid; the version in force before it ends the day before."""
-    _require_policy_rights(actor, version.policy)
+    require_policy_rights(actor, version.policy)
     version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise DomainError("version_not_draft", "只有草稿可以发布", "Only a draft can be issued")
@@ -187,6 +210,7 @@ def issue_version(*, actor, version: PolicyVersion) -> PolicyVersion:
             previous.save(update_fields=["effective_to"])
     version.status, version.issued_by, version.issued_at = VersionStatus.ISSUED, actor, timezone.now()
     version.save(update_fields=["status", "issued_by", "issued_at"])
+    _adopt_proposed_budget(version)
     audit.record(
         actor=actor,
         action="policy.issue",
@@ -196,9 +220,22 @@ def issue_version(*, actor, version: PolicyVersion) -> PolicyVersion:
     return version
 
 
+def _adopt_proposed_budget(version: PolicyVersion) -> None:
+    """A draft's proposed budget becomes the policy's budget when the draft is issued."""
+    policy = version.policy
+    changed = []
+    for field in ("budget_total", "budget_per_year"):
+        proposed = getattr(version, field)
+        if proposed is not None and proposed != getattr(policy, field):
+            setattr(policy, field, proposed)
+            changed.append(field)
+    if changed:
+        policy.save(update_fields=changed)
+
+
 @transaction.atomic
 def withdraw_version(*, actor, version: PolicyVersion, reason: str) -> PolicyVersion:
-    _require_policy_rights(actor, version.policy)
+    require_policy_rights(actor, version.policy)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.ISSUED:
         raise DomainError(
@@ -228,3 +265,75 @@ def get_version_for_edit(actor, version_id: int) -> PolicyVersion:
     if version is None:
         raise NotFound()
     return version
+
+
+# -- offers and match runs -----------------------------------------------------------------------
+
+
+def _own_offer(actor, entitlement: Entitlement) -> Entitlement:
+    """The actor's own entitlement, locked; another person's is NotFound (never confirm for someone)."""
+    locked = (
+        Entitlement.objects.select_for_update()
+        .select_related("talent", "policy")
+        .filter(pk=entitlement.pk, talent__account=actor)
+        .first()
+    )
+    if locked is None or not getattr(actor, "pk", None):
+        raise NotFound()
+    if locked.status != EntitlementStatus.OFFERED:
+        raise DomainError(
+            "entitlement_not_offered",
+            "只有待确认的政策红利可以确认或放弃",
+            "Only an open offer can be answered",
+        )
+    return locked
+
+
+@transaction.atomic
+def confirm_offer(*, actor, entitlement: Entitlement) -> Entitlement:
+    """The talent accepts an offer: its amount was reserved when offered, so confirming never overspends."""
+    entitlement = _own_offer(actor, entitlement)
+    entitlement.status = EntitlementStatus.GRANTED
+    entitlement.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="policy.offer_confirm",
+        obj=entitlement,
+        detail={"policy": entitlement.policy.code, "amount": entitlement.amount},
+    )
+    return entitlement
+
+
+@transaction.atomic
+def decline_offer(*, actor, entitlement: Entitlement) -> Entitlement:
+    """The talent declines: the reserved amount returns to the budget for the next run's queue."""
+    entitlement = _own_offer(actor, entitlement)
+    entitlement.status = EntitlementStatus.DECLINED
+    entitlement.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="policy.offer_decline",
+        obj=entitlement,
+        detail={"policy": entitlement.policy.code},
+    )
+    return entitlement
+
+
+def may_start_match(actor) -> bool:
+    """Only the city (which leads talent work for every county) starts a run over the whole registry."""
+    return bool(
+        getattr(actor, "is_authenticated", False)
+        and (actor.is_superuser or getattr(actor, "role", "") == "city_org_dept")
+    )
+
+
+def start_match_run(*, actor):
+    """Enqueue a matching run (django-tasks). With the immediate backend it has run when this returns."""
+    from rencai.policies.tasks import match_task
+
+    if not may_start_match(actor):
+        raise PermissionDenied(
+            "只有市委组织部可以运行政策匹配", "Only the city organization department may run matching"
+        )
+    audit.record(actor=actor, action="policy.match_request", object_type="policies.matchrun")
+    return match_task.enqueue(actor_id=actor.pk)

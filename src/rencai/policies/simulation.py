@@ -67,7 +67,8 @@ def simulate_version(
     current = version_in_force(policy, day)
     current_rule, current_amount = compiled_pair(current) if current is not None else (None, None)
     frame = cached_feature_frame(day).filter(pl.col("region").is_in(applicable_region_codes(policy, day)))
-    budget = budget_total if budget_total is not None else policy.budget_total
+    # the budget simulated: the caller's, else the one the draft proposes, else the policy's current one
+    budget = next((b for b in (budget_total, draft.budget_total) if b is not None), policy.budget_total)
     committed = Decimal(committed_amounts([policy.pk], day.year)[policy.pk][0])
     # the simulation replaces the current version's entitlements, so only money held outside it counts
     result = simulate(

@@ -1,0 +1,69 @@
+"""Forms of the policy pages: the draft editor, withdrawing a version, choosing a talent to explain."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rencai.core.errors import ValidationFailed
+from rencai.policies.models import PolicyKind, PolicyVersion
+
+RULE_FIELDS = {"eligibility_rule": "bool", "amount_rule": "number"}
+
+
+class PolicyFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部")), *PolicyKind.choices])
+    q = forms.CharField(label=_("名称或编号"), required=False, max_length=60)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {"kind": self.cleaned_data["kind"], "q": self.cleaned_data["q"].strip()}
+
+
+class DraftVersionForm(forms.ModelForm):
+    """The fields of a draft; rules are checked live (htmx) and again when the draft is issued."""
+
+    class Meta:
+        model = PolicyVersion
+        fields = [
+            "eligibility_rule",
+            "amount_rule",
+            "effective_from",
+            "effective_to",
+            "budget_total",
+            "budget_per_year",
+            "note",
+        ]
+        widgets = {
+            "eligibility_rule": forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+            "amount_rule": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+            "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "effective_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "eligibility_rule": data["eligibility_rule"],
+            "amount_rule": data["amount_rule"] or "0",
+            "effective_from": data["effective_from"],
+            "effective_to": data["effective_to"],
+            "note": data["note"],
+            "budget_total": data["budget_total"],
+            "budget_per_year": data["budget_per_year"],
+        }
+
+    def add_problems(self, failure: ValidationFailed) -> None:
+        """Show a service's field problems next to the fields (unknown fields as form errors)."""
+        for detail in failure.details:
+            field = detail.get("field")
+            message = detail.get("message_zh") or failure.message
+            self.add_error(field if field in self.fields else None, message)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExplainTalentForm(forms.Form):
+    talent = forms.IntegerField(label=_("人才编号"), min_value=1)
