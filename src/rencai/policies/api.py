@@ -1,5 +1,345 @@
-"""Policies API (placeholder until it lands)."""
+"""Policies API (/api/policies/): policies and versions, drafts, rule validation, issue and withdraw,
+simulation, explanations, a talent's own benefits and match runs. Thin: selectors read, services write,
+errors are domain exceptions rendered as JSON by the NinjaAPI.
+"""
 
-from ninja import Router
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from rencai.core.errors import DomainError, NotFound
+from rencai.policies import selectors, services
+from rencai.policies.benefits import benefits_of, explain_version
+from rencai.policies.models import Policy, PolicyVersion
+from rencai.policies.simulation import simulate_version
+from rencai.registry import selectors as registry_selectors
 
 router = Router(tags=["policies"])
+
+
+# -- schemas -------------------------------------------------------------------------------------
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    status: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    eligibility_rule: str
+    amount_rule: str
+    budget_total: Decimal | None
+    budget_per_year: Decimal | None
+    note: str
+
+
+class BudgetOut(Schema):
+    total: Decimal | None
+    per_year: Decimal | None
+    used_total: Decimal
+    used_year: Decimal
+    remaining: Decimal | None
+
+
+class PolicyOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region: str
+    is_proactive: bool
+    exclusivity_group: str
+    overrides: str | None
+    version_in_force: VersionOut | None
+    counts: dict[str, int]
+    budget: BudgetOut
+    replaced_here_by: str | None
+
+
+class PolicyDetailOut(PolicyOut):
+    summary: str
+    versions: list[VersionOut]
+
+
+class DraftIn(Schema):
+    eligibility_rule: str
+    amount_rule: str = "0"
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    budget_total: Decimal | None = None
+    budget_per_year: Decimal | None = None
+    note: str = ""
+
+
+class RuleIn(Schema):
+    rule: str
+    expect: str = "bool"  # "bool" (eligibility) or "number" (amount)
+
+
+class ProblemOut(Schema):
+    code: str
+    line: int
+    column: int
+    message_zh: str
+    message_en: str
+
+
+class ValidationOut(Schema):
+    valid: bool
+    problems: list[ProblemOut]
+
+
+class WithdrawIn(Schema):
+    reason: str
+
+
+class EntitlementOut(Schema):
+    id: int
+    talent_id: int
+    policy: str
+    status: str
+    amount: Decimal
+    version: int
+    evaluation_date: dt.date
+    queue_position: int | None
+
+    @staticmethod
+    def resolve_policy(obj) -> str:
+        return obj["policy"] if isinstance(obj, dict) else obj.policy.code
+
+    @staticmethod
+    def resolve_version(obj) -> int:
+        return obj["version"] if isinstance(obj, dict) else obj.policy_version.number
+
+
+class MatchRunOut(Schema):
+    id: int | None = None
+    task_id: str
+    status: str
+    result: dict | None = None
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _version(version: PolicyVersion | None) -> dict | None:
+    if version is None:
+        return None
+    return {
+        field: getattr(version, field)
+        for field in (
+            "id",
+            "number",
+            "status",
+            "effective_from",
+            "effective_to",
+            "eligibility_rule",
+            "amount_rule",
+            "budget_total",
+            "budget_per_year",
+            "note",
+        )
+    }
+
+
+def _policy(row: selectors.PolicyRow) -> dict:
+    policy, budget = row.policy, row.budget
+    return {
+        "id": policy.pk,
+        "code": policy.code,
+        "name": policy.name,
+        "kind": policy.kind,
+        "region": policy.region.code,
+        "is_proactive": policy.is_proactive,
+        "exclusivity_group": policy.exclusivity_group,
+        "overrides": policy.overrides.code if policy.overrides_id else None,
+        "version_in_force": _version(row.in_force),
+        "counts": row.counts,
+        "budget": {
+            "total": budget.total,
+            "per_year": budget.per_year,
+            "used_total": budget.used_total,
+            "used_year": budget.used_year,
+            "remaining": budget.remaining,
+        },
+        "replaced_here_by": row.replaced_by.code if row.replaced_by else None,
+    }
+
+
+def _row(user, policy: Policy) -> selectors.PolicyRow:
+    rows = selectors.policy_rows(user, timezone.localdate(), q=policy.code)
+    return next(row for row in rows if row.policy.pk == policy.pk)
+
+
+def _entitlement(e) -> dict:
+    return {
+        "id": e.pk,
+        "talent_id": e.talent_id,
+        "policy": e.policy.code,
+        "status": e.status,
+        "amount": e.amount,
+        "version": e.policy_version.number,
+        "evaluation_date": e.evaluation_date,
+        "queue_position": e.queue_position,
+    }
+
+
+# -- policies and versions -----------------------------------------------------------------------
+
+
+@router.get("/", response=list[PolicyOut], summary="Policies visible to the user, with counts and budget")
+def list_policies(request, kind: str = "", q: str = ""):
+    return [_policy(row) for row in selectors.policy_rows(request.auth, timezone.localdate(), kind=kind, q=q)]
+
+
+@router.get("/mine", summary="My benefits (talent): every policy in force here, explained")
+def my_benefits(request):
+    talent = selectors.own_talent(request.auth)
+    return [
+        {
+            "policy": line.version.policy.code,
+            "name": line.version.policy.name,
+            "version": line.version.number,
+            "eligible": line.eligible,
+            "amount": line.amount,
+            "entitlement": _entitlement(line.entitlement) if line.entitlement else None,
+            "missing_zh": [c.render("zh") for c in line.explanation.clauses if not c.passed],
+            "explanation": line.explanation.as_dict(),
+        }
+        for line in benefits_of(talent)
+    ]
+
+
+@router.post("/mine/{int:entitlement_id}/confirm", response=EntitlementOut, summary="Confirm an offer")
+def confirm_offer(request, entitlement_id: int):
+    entitlement = selectors.own_entitlement(request.auth, entitlement_id)
+    confirmed = services.confirm_offer(actor=request.auth, entitlement=entitlement)
+    return _entitlement(confirmed)
+
+
+@router.post("/rules/validate", response=ValidationOut, summary="Validate a rule (problems with line/column)")
+def validate_rule(request, payload: RuleIn):
+    expect = "number" if payload.expect == "number" else "bool"
+    problems = services.rule_problems(payload.rule, expect=expect)
+    return {"valid": not problems, "problems": problems}
+
+
+@router.get("/match-runs", response=list[dict], summary="Recent finished match runs")
+def list_match_runs(request):
+    run = selectors.latest_match_run(request.auth)
+    fields = ("id", "evaluation_date", "talents_evaluated", "versions_evaluated", "offered", "granted")
+    more = ("queued", "flagged", "unchanged", "duration_ms")
+    return [] if run is None else [{f: getattr(run, f) for f in fields + more}]
+
+
+@router.post("/match-runs", response={202: MatchRunOut, 200: MatchRunOut}, summary="Start a match run (city)")
+def start_match_run(request):
+    result = services.start_match_run(actor=request.auth)
+    finished = result.is_finished
+    body = {
+        "task_id": str(result.id),
+        "status": str(result.status),
+        "result": result.return_value if finished and result.status == "SUCCESSFUL" else None,
+    }
+    if body["result"]:
+        body["id"] = body["result"]["run"]
+    return (200 if finished else 202), body
+
+
+@router.get("/{int:policy_id}", response=PolicyDetailOut, summary="A policy with its versions")
+def get_policy(request, policy_id: int):
+    user = request.auth
+    policy = selectors.get_policy(user, policy_id)
+    data = _policy(_row(user, policy))
+    data.update(summary=policy.summary, versions=[_version(v) for v in selectors.versions_of(user, policy)])
+    return data
+
+
+@router.get("/{int:policy_id}/versions", response=list[VersionOut])
+def list_versions(request, policy_id: int):
+    policy = selectors.get_policy(request.auth, policy_id)
+    return [_version(v) for v in selectors.versions_of(request.auth, policy)]
+
+
+@router.post("/{int:policy_id}/versions", response={201: VersionOut}, summary="Create a draft version")
+def create_draft(request, policy_id: int, payload: DraftIn):
+    policy = selectors.get_policy(request.auth, policy_id)
+    version = services.draft_version(actor=request.auth, policy=policy, **payload.dict())
+    return 201, _version(version)
+
+
+@router.get("/{int:policy_id}/entitlements", response=list[EntitlementOut])
+@paginate(LimitOffsetPagination)
+def list_entitlements(request, policy_id: int, status: str = ""):
+    policy = selectors.get_policy(request.auth, policy_id)
+    return selectors.entitlements_for(request.auth, policy=policy, status=status).order_by("pk")
+
+
+@router.get("/{int:policy_id}/explain/{int:talent_id}", summary="Explain a talent against a policy")
+def explain(request, policy_id: int, talent_id: int, version_id: int | None = None):
+    user = request.auth
+    policy = selectors.get_policy(user, policy_id)
+    talent = registry_selectors.get_talent(user, talent_id)
+    day = timezone.localdate()
+    if version_id is not None:
+        version = selectors.get_version(user, version_id)
+        if version.policy_id != policy.pk:
+            raise NotFound()
+    else:
+        version = selectors.version_in_force(policy, day) or selectors.versions_of(user, policy).first()
+    if version is None:
+        raise NotFound("该政策尚无可用版本", "The policy has no version")
+    return {
+        "policy": policy.code,
+        "talent_id": talent.pk,
+        "version": version.number,
+        "evaluation_date": day,
+        **explain_version(talent, version, day).as_dict(),
+    }
+
+
+@router.get("/versions/{int:version_id}", response=VersionOut)
+def get_version(request, version_id: int):
+    return _version(selectors.get_version(request.auth, version_id))
+
+
+@router.put("/versions/{int:version_id}", response=VersionOut, summary="Update a draft version")
+def update_draft(request, version_id: int, payload: DraftIn):
+    version = selectors.get_version(request.auth, version_id)
+    return _version(services.update_draft(actor=request.auth, version=version, **payload.dict()))
+
+
+@router.post(
+    "/versions/{int:version_id}/issue", response=VersionOut, summary="Issue a draft (valid rules only)"
+)
+def issue(request, version_id: int):
+    version = selectors.get_version(request.auth, version_id)
+    return _version(services.issue_version(actor=request.auth, version=version))
+
+
+@router.post("/versions/{int:version_id}/withdraw", response=VersionOut)
+def withdraw(request, version_id: int, payload: WithdrawIn):
+    version = selectors.get_version(request.auth, version_id)
+    return _version(services.withdraw_version(actor=request.auth, version=version, reason=payload.reason))
+
+
+@router.post("/versions/{int:version_id}/simulate", summary="Simulate a draft against today's registry")
+def simulate(request, version_id: int, budget_total: Decimal | None = None):
+    user = request.auth
+    version = selectors.get_version(user, version_id)
+    services.require_policy_rights(user, version.policy)
+    if version.status != "draft":
+        raise DomainError("version_not_draft", "只能模拟草稿版本", "Only a draft can be simulated")
+    simulation = simulate_version(version, budget_total=budget_total)
+    data = simulation.result.as_dict()
+    data["queued_ids"] = data["queued_ids"][:1000]
+    return {
+        "policy": version.policy.code,
+        "version": version.number,
+        "evaluation_date": simulation.evaluation_date,
+        "current_version": simulation.current.number if simulation.current else None,
+        **data,
+    }
