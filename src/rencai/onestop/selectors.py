@@ -1,0 +1,423 @@
+"""Reads of the one-stop services, each scoped to the acting user (`visible_to`)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from rencai.core.access import region_ancestor_ids, visible_to
+from rencai.core.calendar import add_working_days
+from rencai.core.errors import NotFound
+from rencai.core.models import Region
+from rencai.onestop.models import (
+    Application,
+    CardVerification,
+    EducationVoucher,
+    GoldCard,
+    HousingLoanReferral,
+    Material,
+    MaterialType,
+    ServiceItem,
+    StepTask,
+    Transition,
+)
+from rencai.registry.models import Talent
+
+# -- the catalogue ------------------------------------------------------------------------------------------
+
+
+def items_in_region(region: Region, *, active_only: bool = True) -> list[ServiceItem]:
+    """The items that apply in `region`: its own and its ancestors'; a lower region's item with the same
+    code replaces the higher one (a county may re-define the city's item)."""
+    queryset = ServiceItem.objects.filter(region_id__in=region_ancestor_ids(region.pk)).select_related(
+        "region", "policy"
+    )
+    if active_only:
+        queryset = queryset.filter(is_active=True)
+    chosen: dict[str, ServiceItem] = {}
+    for item in sorted(queryset, key=lambda i: len(i.region.path)):
+        chosen[item.code] = item  # deeper regions come later and win
+    return sorted(chosen.values(), key=lambda i: i.code)
+
+
+def item_in_region(code: str, region: Region) -> ServiceItem | None:
+    return next((item for item in items_in_region(region) if item.code == code), None)
+
+
+def catalogue_for(user, *, region: Region | None = None) -> list[ServiceItem]:
+    """Items a user may apply for (talent: where they live) or maintains (officers: visible items)."""
+    if region is None:
+        talent = own_talent(user)
+        region = talent.region if talent is not None else None
+    if region is not None:
+        return items_in_region(region)
+    return list(visible_to(user, ServiceItem.objects.select_related("region", "policy")).order_by("code"))
+
+
+def get_item(user, item_id: int) -> ServiceItem:
+    item = (
+        visible_to(user, ServiceItem.objects.select_related("region", "policy"))
+        .prefetch_related("materials", "steps")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def material_types() -> QuerySet:
+    """Reference data: every material type (not tied to a place)."""
+    return MaterialType.objects.order_by("code")
+
+
+# -- talents and their material library ---------------------------------------------------------------------
+
+
+def own_talent(user) -> Talent | None:
+    if getattr(user, "role", None) != "talent":
+        return None
+    return Talent.objects.select_related("region").filter(account=user).first()
+
+
+def get_talent(user, talent_id: int) -> Talent:
+    talent = visible_to(user, Talent.objects.select_related("region")).filter(pk=talent_id).first()
+    if talent is None:
+        raise NotFound()
+    return talent
+
+
+def library_of(user, talent: Talent) -> QuerySet:
+    """The talent's current materials (one per type)."""
+    return visible_to(user, Material.objects.filter(talent=talent, is_current=True)).select_related(
+        "material_type"
+    )
+
+
+@dataclass
+class MaterialNeed:
+    material_type: MaterialType
+    material: Material | None  # the library's current one, reused; None: still to be given
+
+    @property
+    def missing(self) -> bool:
+        return self.material is None
+
+
+def materials_needed(talent: Talent, item: ServiceItem) -> list[MaterialNeed]:
+    """For each material the item needs: the library's copy (reused, never asked again) or a gap."""
+    current = {
+        m.material_type_id: m
+        for m in Material.objects.filter(talent=talent, is_current=True).select_related("material_type")
+    }
+    return [MaterialNeed(t, current.get(t.pk)) for t in item.materials.order_by("code")]
+
+
+# -- eligibility (the engine's pre-check) -------------------------------------------------------------------
+
+
+@dataclass
+class Eligibility:
+    eligible: bool
+    checked: bool  # False when the item has no policy (nothing to pre-check)
+    amount: Decimal | None = None
+    explanation: dict = field(default_factory=dict)  # Explanation.as_dict()
+    reasons_zh: list[str] = field(default_factory=list)  # the failed clauses
+    reasons_en: list[str] = field(default_factory=list)
+    policy_code: str = ""
+
+
+def eligibility_of(talent: Talent, item: ServiceItem, day: dt.date | None = None) -> Eligibility:
+    """Explain the item's policy for the talent (a county policy replacing it counts where it applies)."""
+    if item.policy_id is None:
+        return Eligibility(eligible=True, checked=False)
+    from rencai.policies.benefits import explain_version
+    from rencai.policies.selectors import versions_in_force
+
+    day = day or timezone.localdate()
+    candidates = [
+        entry.version
+        for entry in versions_in_force(day, region=talent.region)
+        if talent.region.code in entry.region_codes
+        and item.policy_id in (entry.version.policy_id, entry.version.policy.overrides_id)
+    ]
+    if not candidates:
+        return Eligibility(
+            eligible=False,
+            checked=True,
+            reasons_zh=["该政策当前未生效"],
+            reasons_en=["The policy is not in force"],
+            policy_code=item.policy.code,
+        )
+    # the replacing (county) policy wins over the one it overrides
+    version = sorted(candidates, key=lambda v: v.policy_id == item.policy_id)[0]
+    explanation = explain_version(talent, version, day)
+    failed = [clause for clause in explanation.clauses if not clause.passed]
+    amount = None
+    if explanation.eligible and explanation.amount is not None:
+        amount = Decimal(str(explanation.amount.amount)).quantize(Decimal("0.01"))
+    return Eligibility(
+        eligible=explanation.eligible,
+        checked=True,
+        amount=amount,
+        explanation=explanation.as_dict(),
+        reasons_zh=[clause.render("zh") for clause in failed],
+        reasons_en=[clause.render("en") for clause in failed],
+        policy_code=version.policy.code,
+    )
+
+
+@dataclass
+class ApplicationPreview:
+    """What the form page shows before submission: eligibility, reused materials, materials to give."""
+
+    talent: Talent
+    item: ServiceItem
+    eligibility: Eligibility
+    needs: list[MaterialNeed]
+
+    @property
+    def missing(self) -> list[MaterialType]:
+        return [need.material_type for need in self.needs if need.missing]
+
+    @property
+    def reused(self) -> list[Material]:
+        return [need.material for need in self.needs if need.material is not None]
+
+
+def application_preview(user, talent: Talent, item: ServiceItem) -> ApplicationPreview:
+    talent = get_talent(user, talent.pk)
+    return ApplicationPreview(talent, item, eligibility_of(talent, item), materials_needed(talent, item))
+
+
+# -- applications -------------------------------------------------------------------------------------------
+
+
+def applications_for(user, *, state: str = "", item_code: str = "") -> QuerySet:
+    queryset = visible_to(
+        user, Application.objects.select_related("talent", "item", "region", "enterprise", "window_officer")
+    )
+    if state:
+        queryset = queryset.filter(state=state)
+    if item_code:
+        queryset = queryset.filter(item__code=item_code)
+    return queryset
+
+
+def applications_of_talent(user) -> QuerySet:
+    """A talent's own applications (empty for anyone else)."""
+    talent = own_talent(user)
+    if talent is None:
+        return Application.objects.none()
+    return applications_for(user).filter(talent=talent)
+
+
+def get_application(user, application_id: int) -> Application:
+    application = applications_for(user).filter(pk=application_id).first()
+    if application is None:
+        raise NotFound()
+    return application
+
+
+@dataclass
+class ApplicationDetail:
+    application: Application
+    steps: list[StepTask]
+    transitions: list[Transition]
+    notice: object | None
+    materials: list
+
+
+def application_detail(user, application_id: int, *, today: dt.date | None = None) -> ApplicationDetail:
+    """Everything the talent and officers see on one application: each step's state and deadline."""
+    application = get_application(user, application_id)
+    steps = list(
+        with_colour(
+            application.steps.select_related("step", "department", "decided_by").order_by("group", "id"),
+            today,
+        )
+    )
+    transitions = list(application.transitions.select_related("actor"))
+    notice = getattr(application, "correction_notice", None)
+    materials = list(application.materials.select_related("material", "material_type"))
+    return ApplicationDetail(application, steps, transitions, notice, materials)
+
+
+def window_queue(user, *, states: tuple[str, ...] = ("submitted", "resubmitted")) -> QuerySet:
+    """Applications waiting at the one-stop window of the officer's region. A resubmitted one waits only
+    for the officer who returned it."""
+    if user.role not in ("city_org_dept", "county_org_dept") and not user.is_superuser:
+        return Application.objects.none()
+    queryset = applications_for(user).filter(state__in=states)
+    return queryset.filter(~Q(state="resubmitted") | Q(window_officer=user)).order_by("submitted_at", "id")
+
+
+def offers_of(user) -> QuerySet:
+    """Proactive offers waiting for the talent's one-click confirmation."""
+    return applications_of_talent(user).filter(state="offered")
+
+
+# -- department steps and deadlines -------------------------------------------------------------------------
+
+
+def colour_thresholds(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """(today, the next working day): a pending step due on or before the latter is yellow, before the
+    former red."""
+    today = today or timezone.localdate()
+    return today, add_working_days(today, 1)
+
+
+def with_colour(queryset: QuerySet, today: dt.date | None = None) -> QuerySet:
+    """Annotate `colour`: red after the deadline, yellow from one working day before it, else green;
+    decided steps have no colour."""
+    today, soon = colour_thresholds(today)
+    return queryset.annotate(
+        colour=Case(
+            When(~Q(state="pending"), then=Value("")),
+            When(due_on__lt=today, then=Value("red")),
+            When(due_on__lte=soon, then=Value("yellow")),
+            default=Value("green"),
+            output_field=CharField(),
+        )
+    )
+
+
+def step_colour(task: StepTask, today: dt.date | None = None) -> str:
+    if task.state != "pending":
+        return ""
+    today, soon = colour_thresholds(today)
+    if task.due_on < today:
+        return "red"
+    return "yellow" if task.due_on <= soon else "green"
+
+
+def department_queue(user, *, state: str = "pending", today: dt.date | None = None) -> QuerySet:
+    """The steps of the user's department (its kind, its region), earliest deadline first. Served by the
+    index (department, state, due_on): the first page of 100,000 open steps reads a few rows."""
+    if user.role != "department" or not user.department_id:
+        return StepTask.objects.none()
+    queryset = visible_to(user, StepTask.objects.filter(department_id=user.department_id, state=state))
+    queryset = queryset.select_related("application__talent", "application__item", "step")
+    return with_colour(queryset, today).order_by("due_on", "id")
+
+
+def get_step_task(user, task_id: int) -> StepTask:
+    task = (
+        visible_to(user, StepTask.objects.select_related("application", "department", "step"))
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None or (user.role == "department" and task.department_id != user.department_id):
+        raise NotFound()
+    return task
+
+
+@dataclass
+class OnTimeRow:
+    key: int
+    label: str
+    decided: int
+    on_time: int
+    overdue_open: int
+
+    @property
+    def rate(self) -> float | None:
+        total = self.decided + self.overdue_open
+        return round(self.on_time / total, 4) if total else None
+
+
+def _on_time_rows(queryset: QuerySet, key: str, label: str, today: dt.date) -> list[OnTimeRow]:
+    rows = (
+        queryset.values(key, label)
+        .annotate(
+            decided=Count("id", filter=Q(state__in=["approved", "rejected"])),
+            on_time=Count("id", filter=Q(state__in=["approved", "rejected"], decided_on__lte=F("due_on"))),
+            overdue_open=Count("id", filter=Q(state="pending", due_on__lt=today)),
+        )
+        .order_by(label)
+    )
+    return [OnTimeRow(r[key], r[label], r["decided"], r["on_time"], r["overdue_open"]) for r in rows]
+
+
+@dataclass
+class Dashboard:
+    by_department: list[OnTimeRow]
+    by_item: list[OnTimeRow]
+    open_steps: int
+    yellow: int
+    red: int
+    applications_by_state: dict[str, int]
+
+
+def dashboard(user, *, today: dt.date | None = None) -> Dashboard:
+    """On-time rate per department and per item (decided on or before the deadline, over decided plus
+    still-open overdue steps), and today's workload."""
+    today = today or timezone.localdate()
+    _, soon = colour_thresholds(today)
+    steps = visible_to(user, StepTask.objects.all())
+    pending = steps.filter(state="pending")
+    states = dict(
+        applications_for(user).order_by().values("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return Dashboard(
+        by_department=_on_time_rows(steps, "department_id", "department__name", today),
+        by_item=_on_time_rows(steps, "application__item_id", "application__item__name", today),
+        open_steps=pending.count(),
+        yellow=pending.filter(due_on__gte=today, due_on__lte=soon).count(),
+        red=pending.filter(due_on__lt=today).count(),
+        applications_by_state=states,
+    )
+
+
+# -- outcomes: cards, vouchers, loans, verifications --------------------------------------------------------
+
+
+def cards_of(user) -> QuerySet:
+    return visible_to(user, GoldCard.objects.select_related("talent", "region"))
+
+
+def get_card(user, card_id: int) -> GoldCard:
+    card = cards_of(user).filter(pk=card_id).first()
+    if card is None:
+        raise NotFound()
+    return card
+
+
+def vouchers_of(user) -> QuerySet:
+    """Vouchers visible to the user, with their redemption attempts (the voucher's life)."""
+    return visible_to(
+        user, EducationVoucher.objects.select_related("talent", "redeemed_by")
+    ).prefetch_related(Prefetch("redemptions"))
+
+
+def loans_of(user) -> QuerySet:
+    return visible_to(user, HousingLoanReferral.objects.select_related("talent", "department", "decided_by"))
+
+
+def loan_queue(user) -> QuerySet:
+    """Referrals waiting at the user's housing-fund centre."""
+    if user.role != "department" or not user.department_id:
+        return HousingLoanReferral.objects.none()
+    return loans_of(user).filter(department_id=user.department_id, status="referred").order_by("referred_at")
+
+
+def get_loan(user, referral_id: int) -> HousingLoanReferral:
+    referral = loans_of(user).filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound()
+    return referral
+
+
+def verifications_of_provider(user) -> QuerySet:
+    """What this provider checked (providers see their own log)."""
+    return (
+        CardVerification.objects.filter(provider=user).select_related("card").order_by("-verified_at", "-id")
+    )
+
+
+def verifications_of_card(user, card: GoldCard) -> QuerySet:
+    """Who checked a card when: for its holder and the officers who see the card."""
+    card = get_card(user, card.pk)
+    return card.verifications.select_related("provider").order_by("-verified_at", "-id")

@@ -1,0 +1,182 @@
+"""The application lifecycle: one table of allowed transitions per role, and the only function that moves it.
+
+States (see `ApplicationState`)::
+
+    (new) ─applicant─► draft ─applicant─► submitted ─window─► accepted ─system─► in_progress
+    (new) ─applicant─► submitted           │  ▲                              │
+                                           │  └──────── resubmitted ◄─applicant── returned
+                                           └─window─► returned (once: one correction notice)
+    in_progress ─department─► approved ─system─► completed
+    in_progress ─department─► rejected
+    (new) ─system─► offered ─applicant─► accepted        (免申即享 offer confirmed with one click)
+    (new) ─system─► approved                              (免申即享 granted by the matching run)
+    draft / offered / submitted / returned / resubmitted ─applicant─► withdrawn
+
+Roles: `applicant` (the talent, or the enterprise that applied on the talent's behalf), `window` (an
+organization-department officer of the application's region: the one-stop window), `department` (the
+officers of a department with a step), `system` (no actor: fan-out, completion, the matching run).
+There is deliberately no `resubmitted → returned`: everything missing is listed in the one notice, and a
+resubmitted application goes back to the officer who returned it.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from rencai.core import audit
+from rencai.core.errors import DomainError, PermissionDenied
+from rencai.onestop.models import Application, ApplicationState, Transition
+
+S = ApplicationState
+NEW = ""  # the "from" state of an application being created
+
+APPLICANT, WINDOW, DEPARTMENT, SYSTEM = "applicant", "window", "department", "system"
+ROLES = (APPLICANT, WINDOW, DEPARTMENT, SYSTEM)
+
+# (from, to) -> the roles that may make it
+ALLOWED: dict[tuple[str, str], frozenset[str]] = {
+    (NEW, S.DRAFT): frozenset({APPLICANT}),
+    (NEW, S.SUBMITTED): frozenset({APPLICANT}),
+    (NEW, S.OFFERED): frozenset({SYSTEM}),
+    (NEW, S.APPROVED): frozenset({SYSTEM}),
+    (S.DRAFT, S.SUBMITTED): frozenset({APPLICANT}),
+    (S.DRAFT, S.WITHDRAWN): frozenset({APPLICANT}),
+    (S.OFFERED, S.ACCEPTED): frozenset({APPLICANT}),
+    (S.OFFERED, S.WITHDRAWN): frozenset({APPLICANT}),
+    (S.SUBMITTED, S.ACCEPTED): frozenset({WINDOW}),
+    (S.SUBMITTED, S.RETURNED): frozenset({WINDOW}),
+    (S.SUBMITTED, S.WITHDRAWN): frozenset({APPLICANT}),
+    (S.RETURNED, S.RESUBMITTED): frozenset({APPLICANT}),
+    (S.RETURNED, S.WITHDRAWN): frozenset({APPLICANT}),
+    (S.RESUBMITTED, S.ACCEPTED): frozenset({WINDOW}),
+    (S.RESUBMITTED, S.WITHDRAWN): frozenset({APPLICANT}),
+    (S.ACCEPTED, S.IN_PROGRESS): frozenset({SYSTEM}),
+    (S.IN_PROGRESS, S.APPROVED): frozenset({DEPARTMENT, SYSTEM}),
+    (S.IN_PROGRESS, S.REJECTED): frozenset({DEPARTMENT}),
+    (S.APPROVED, S.COMPLETED): frozenset({SYSTEM}),
+}
+
+TERMINAL = frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN})
+
+STATE_LABELS_EN = {
+    "": "(new)",
+    "draft": "draft",
+    "offered": "offered",
+    "submitted": "submitted",
+    "returned": "returned for correction",
+    "resubmitted": "resubmitted",
+    "accepted": "accepted",
+    "in_progress": "in progress",
+    "approved": "approved",
+    "rejected": "rejected",
+    "completed": "completed",
+    "withdrawn": "withdrawn",
+}
+ROLE_LABELS = {
+    APPLICANT: ("申请人", "the applicant"),
+    WINDOW: ("窗口受理人员", "the window officer"),
+    DEPARTMENT: ("职能部门", "a department"),
+    SYSTEM: ("系统", "the system"),
+}
+
+
+class IllegalTransition(DomainError):
+    status = 409
+
+    def __init__(self, from_state: str, to_state: str, role: str):
+        from_zh = S(from_state).label if from_state else "（新建）"
+        to_zh = S(to_state).label if to_state in S.values else to_state
+        role_zh, role_en = ROLE_LABELS.get(role, (role, role))
+        super().__init__(
+            "illegal_transition",
+            f"{role_zh}不能将申请从“{from_zh}”变为“{to_zh}”",
+            f"{role_en.capitalize()} cannot move an application from "
+            f"'{STATE_LABELS_EN.get(from_state, from_state)}' to '{STATE_LABELS_EN.get(to_state, to_state)}'",
+        )
+        self.from_state, self.to_state, self.role = from_state, to_state, role
+
+
+def is_allowed(from_state: str, to_state: str, role: str) -> bool:
+    return role in ALLOWED.get((from_state, to_state), frozenset())
+
+
+def allowed_targets(from_state: str, role: str) -> list[str]:
+    """Where `role` may move an application in `from_state` (for buttons in the pages)."""
+    return [to for (start, to), roles in ALLOWED.items() if start == from_state and role in roles]
+
+
+def role_of(actor, application: Application) -> str:
+    """The part `actor` plays for this application; PermissionDenied when it plays none."""
+    if actor is None:
+        return SYSTEM
+    if actor.role == "talent" and application.talent.account_id == actor.pk:
+        return APPLICANT
+    if (
+        actor.role == "enterprise"
+        and actor.enterprise_id
+        and application.enterprise_id == actor.enterprise_id
+    ):
+        return APPLICANT
+    if actor.role in ("city_org_dept", "county_org_dept") or actor.is_superuser:
+        return WINDOW
+    if actor.role == "department":
+        return DEPARTMENT
+    raise PermissionDenied("您不是该申请的当事方", "You are not a party to this application")
+
+
+def transition(
+    application: Application, to_state: str, *, actor, comment: str = "", role: str | None = None
+) -> Transition:
+    """Move `application` to `to_state` if the table allows it for the actor's role; log and audit it.
+
+    The row is locked first so that two officers acting at once cannot both move it.
+    """
+    role = role or role_of(actor, application)
+    with transaction.atomic():
+        if application.pk:
+            current = (
+                Application.objects.select_for_update().values_list("state", flat=True).get(pk=application.pk)
+            )
+            application.state = current
+        from_state = application.state if application.pk else NEW
+        if not is_allowed(from_state, to_state, role):
+            raise IllegalTransition(from_state, to_state, role)
+        if (
+            role == WINDOW
+            and from_state == S.RESUBMITTED
+            and application.window_officer_id
+            and actor is not None
+            and application.window_officer_id != actor.pk
+        ):
+            raise PermissionDenied(
+                "补正后的申请由原受理人员继续办理",
+                "A resubmitted application returns to the officer who returned it",
+            )
+        now = timezone.now()
+        application.state = to_state
+        _stamp(application, to_state, now)
+        application.save()
+        log = Transition.objects.create(
+            application=application,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor,
+            role=role,
+            at=now,
+            comment=comment,
+        )
+        audit.record(
+            actor=actor,
+            action=f"onestop.application.{to_state}",
+            obj=application,
+            detail={"from": from_state, "to": to_state, "role": role, "comment": comment},
+        )
+    return log
+
+
+def _stamp(application: Application, to_state: str, now) -> None:
+    if to_state == S.SUBMITTED and application.submitted_at is None:
+        application.submitted_at = now
+    elif to_state == S.ACCEPTED:
+        application.accepted_at = now
+    elif to_state in (S.COMPLETED, S.REJECTED, S.WITHDRAWN):
+        application.completed_at = now
