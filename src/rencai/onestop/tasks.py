@@ -1,0 +1,45 @@
+"""Background work of the one-stop services (Django Tasks, database backend): the deadline sweep, offers."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django_tasks import task
+
+SWEEP_HOUR = 8  # local time of the daily sweep: reminders arrive at the start of the working day
+
+
+def next_sweep(now: dt.datetime | None = None) -> dt.datetime:
+    now = timezone.localtime(now or timezone.now())
+    candidate = now.replace(hour=SWEEP_HOUR, minute=0, second=0, microsecond=0)
+    return candidate if candidate > now else candidate + dt.timedelta(days=1)
+
+
+@task()
+def reminder_sweep(today: str | None = None, reschedule: bool = False) -> dict:
+    """Remind departments of steps turning yellow and escalate red ones; idempotent, so safe to rerun."""
+    from rencai.onestop.services import sweep_step_deadlines
+
+    report = sweep_step_deadlines(today=dt.date.fromisoformat(today) if today else None)
+    if reschedule:
+        schedule_daily_sweep()
+    return {"reminded": report.reminded, "escalated": report.escalated, "notifications": report.notifications}
+
+
+@task()
+def offers_task() -> dict:
+    """Turn new entitlements of the matching run into approved applications or one-click offers."""
+    from rencai.onestop.services import offers_from_entitlements
+
+    report = offers_from_entitlements()
+    return {"approved": report.approved, "offered": report.offered, "skipped": report.skipped}
+
+
+def schedule_daily_sweep() -> None:
+    """Enqueue the next daily sweep unless one is already waiting."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path__endswith="reminder_sweep", status="READY", args_kwargs__kwargs__reschedule=True
+    )
+    if not waiting.exists():
+        reminder_sweep.using(run_after=next_sweep()).enqueue(reschedule=True)

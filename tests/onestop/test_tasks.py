@@ -1,0 +1,96 @@
+"""The deadline sweep: yellow steps reminded, red ones escalated to the head, each once."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from rencai.core.calendar import add_working_days
+from rencai.core.models import Notification
+from rencai.onestop import selectors
+from rencai.onestop.models import DepartmentHead, StepTask
+from rencai.onestop.services import sweep_step_deadlines
+from rencai.onestop.tasks import reminder_sweep
+from tests import factories
+from tests.onestop.builders import in_progress_gold_card
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 25)  # a Wednesday
+
+
+@pytest.fixture
+def coloured(onestop):
+    """The gold card's two steps: hrss due tomorrow (yellow), org due yesterday (red)."""
+    application = in_progress_gold_card(onestop)
+    hrss = application.steps.get(department__kind="hrss")
+    org = application.steps.get(department__kind="org")
+    StepTask.objects.filter(pk=hrss.pk).update(
+        opened_on=TODAY - dt.timedelta(days=7), due_on=TODAY + dt.timedelta(days=1)
+    )
+    StepTask.objects.filter(pk=org.pk).update(
+        opened_on=TODAY - dt.timedelta(days=7), due_on=TODAY - dt.timedelta(days=1)
+    )
+    Notification.objects.all().delete()
+    return application, hrss, org
+
+
+def test_steps_turn_yellow_one_working_day_before_the_deadline_and_red_after_it(onestop):
+    task = StepTask(state="pending", due_on=TODAY)
+    assert selectors.step_colour(task, TODAY) == "yellow"
+    task.due_on = add_working_days(TODAY, 1)
+    assert selectors.step_colour(task, TODAY) == "yellow"
+    task.due_on = add_working_days(TODAY, 2)
+    assert selectors.step_colour(task, TODAY) == "green"
+    task.due_on = TODAY - dt.timedelta(days=1)
+    assert selectors.step_colour(task, TODAY) == "red"
+    friday = dt.date(2026, 11, 27)
+    assert selectors.step_colour(StepTask(state="pending", due_on=dt.date(2026, 11, 30)), friday) == "yellow"
+    assert selectors.step_colour(StepTask(state="approved", due_on=TODAY - dt.timedelta(days=9)), TODAY) == ""
+
+
+def test_sweep_reminds_yellow_escalates_red_to_the_head_and_is_idempotent(onestop, coloured):
+    _application, hrss, org = coloured
+    head = factories.make_user(
+        "org_head", "department", region=onestop.world.county_a, department=org.department
+    )
+    DepartmentHead.objects.create(department=org.department, user=head)
+
+    report = sweep_step_deadlines(today=TODAY)
+    assert (report.reminded, report.escalated) == (1, 1)
+    hrss.refresh_from_db()
+    org.refresh_from_db()
+    assert hrss.reminded_at is not None and hrss.escalated_at is None
+    assert org.escalated_at is not None and org.reminded_at is None
+    reminder = Notification.objects.get(recipient=onestop.officers["hrss"])
+    assert "1 件" in reminder.body and reminder.kind == "onestop.reminder"
+    escalation = Notification.objects.get(recipient=head)
+    assert escalation.kind == "onestop.escalation" and "超过承诺时限" in escalation.body
+    assert not Notification.objects.filter(recipient=onestop.officers["org"]).exists()  # the head is told
+
+    again = sweep_step_deadlines(today=TODAY)
+    assert (again.reminded, again.escalated, again.notifications) == (0, 0, 0)
+    assert Notification.objects.count() == 2
+
+
+def test_without_a_head_escalation_goes_to_the_departments_officers(onestop, coloured):
+    sweep_step_deadlines(today=TODAY)
+    assert Notification.objects.get(recipient=onestop.officers["org"]).kind == "onestop.escalation"
+
+
+def test_decided_and_green_steps_are_left_alone(onestop, coloured):
+    _application, hrss, org = coloured
+    StepTask.objects.filter(pk=hrss.pk).update(due_on=add_working_days(TODAY, 3))
+    StepTask.objects.filter(pk=org.pk).update(state="approved", decided_at=timezone.now())
+    report = sweep_step_deadlines(today=TODAY)
+    assert (report.reminded, report.escalated) == (0, 0)
+
+
+def test_the_task_and_the_command_run_the_sweep(onestop, coloured):
+    result = reminder_sweep.call(today=TODAY.isoformat())
+    assert result == {"reminded": 1, "escalated": 1, "notifications": 2}
+    out = StringIO()
+    call_command("remind", "--date", TODAY.isoformat(), stdout=out)
+    assert "临近时限提醒 0 件，超期督办 0 件" in out.getvalue()

@@ -1,0 +1,86 @@
+"""Education vouchers: a school redeems a voucher once; a second redemption, even concurrent, is refused."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from rencai.core.errors import NotFound, PermissionDenied
+from rencai.onestop import selectors, services
+from rencai.onestop.models import EducationVoucher, VoucherRedemption
+from tests import factories
+
+
+def make_voucher(world) -> EducationVoucher:
+    return EducationVoucher.objects.create(
+        voucher_number="JY2026ABCD1234",
+        talent=world.talent_a,
+        region=world.county_a,
+        child_name="江小宇",
+        amount=Decimal("20000"),
+        issued_on=dt.date(2026, 9, 1),
+    )
+
+
+@pytest.mark.django_db
+def test_a_voucher_is_redeemed_once_and_the_second_attempt_is_refused_and_logged(world):
+    voucher = make_voucher(world)
+    school = world.users["provider"]
+    redeemed = services.redeem_voucher(provider=school, voucher_number="jy2026abcd1234")
+    assert redeemed.status == "redeemed" and redeemed.redeemed_by == school and redeemed.redeemed_at
+    other_school = factories.make_user("school2", "provider")
+    with pytest.raises(services.VoucherRefused) as refused:
+        services.redeem_voucher(provider=other_school, voucher_number=voucher.voucher_number)
+    assert refused.value.code == "voucher_redeemed" and refused.value.status == 409
+    voucher.refresh_from_db()
+    assert voucher.redeemed_by == school
+    log = list(VoucherRedemption.objects.order_by("id").values_list("provider__username", "result"))
+    assert log == [("provider", "ok"), ("school2", "already_redeemed")]
+    # the voucher's life is visible to the talent
+    mine = selectors.vouchers_of(world.users["talent"]).get()
+    assert mine.status == "redeemed" and len(mine.redemptions.all()) == 2
+
+
+@pytest.mark.django_db
+def test_only_providers_redeem_and_unknown_numbers_are_not_found(world):
+    make_voucher(world)
+    with pytest.raises(PermissionDenied):
+        services.redeem_voucher(provider=world.users["talent"], voucher_number="JY2026ABCD1234")
+    with pytest.raises(NotFound):
+        services.redeem_voucher(provider=world.users["provider"], voucher_number="JY2026XXXX")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_redemptions_let_exactly_one_through(world):
+    """On PostgreSQL two threads with their own connections race; SQLite makes the two attempts in turn."""
+    voucher = make_voucher(world)
+    schools = [world.users["provider"], factories.make_user("school2", "provider")]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(school) -> None:
+        try:
+            if connection.vendor == "postgresql":
+                barrier.wait(timeout=10)
+            services.redeem_voucher(provider=school, voucher_number=voucher.voucher_number)
+            outcomes.append("ok")
+        except services.VoucherRefused as refused:
+            outcomes.append(refused.code)
+        finally:
+            if connection.vendor == "postgresql":
+                connections.close_all()
+
+    if connection.vendor == "postgresql":
+        threads = [threading.Thread(target=attempt, args=(school,)) for school in schools]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    else:
+        for school in schools:
+            attempt(school)
+    assert sorted(outcomes) == ["ok", "voucher_redeemed"]
+    assert VoucherRedemption.objects.filter(voucher=voucher, result="ok").count() == 1
+    assert EducationVoucher.objects.get(pk=voucher.pk).status == "redeemed"
