@@ -35,7 +35,7 @@ def simulation_workbook(*, actor, simulation: Simulation) -> bytes:
     ]
     counts = {}
     result = simulation.result
-    for title, ids in ((gettext("新增"), result.added_ids), (gettext("减少"), result.removed_ids)):
+    for title, ids in ((gettext("新增名单"), result.added_ids), (gettext("减少名单"), result.removed_ids)):
         sheet = workbook.create_sheet(title)
         sheet.append(header)
         counts[title] = 0

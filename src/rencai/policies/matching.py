@@ -20,6 +20,7 @@ from rencai.core.bulk import bulk_insert
 from rencai.core.models import Region
 from rencai.core.regions import QUZHOU
 from rencai.policies.compiled import compiled_pair
+from rencai.policies.engine import values_in
 from rencai.policies.features import cached_feature_frame, read_query
 from rencai.policies.models import Entitlement, MatchRun, Policy
 from rencai.policies.selectors import VersionInForce, committed_amounts, versions_in_force
@@ -41,12 +42,16 @@ def eligibility_frame(frame: pl.DataFrame, in_force: list[VersionInForce]) -> pl
             }
         )
     columns = []
+    present = set(frame["region"].unique().to_list())
     for item in in_force:
         rule, amount = compiled_pair(item.version)
         pk = item.version.pk
-        columns.append((rule.to_polars() & pl.col("region").is_in(sorted(item.region_codes))).alias(f"e{pk}"))
+        eligible = rule.to_polars()
+        if not present <= item.region_codes:  # skip the mask when the policy covers every region present
+            eligible = eligible & values_in(pl.col("region"), item.region_codes)
+        columns.append(eligible.alias(f"e{pk}"))
         columns.append(amount.to_polars().cast(pl.Float64).clip(lower_bound=0).round(2).alias(f"a{pk}"))
-    evaluated = frame.select("talent_id", *columns)
+    evaluated = frame.lazy().select("talent_id", *columns).collect()
     parts = [
         evaluated.filter(pl.col(f"e{item.version.pk}")).select(
             "talent_id",
