@@ -1,8 +1,357 @@
-"""One-stop services API (placeholder until it lands)."""
+"""One-stop services API (/api/services/…): apply, the window, department steps, vouchers, loans, cards.
 
-from ninja import Router
+Thin: every read goes through `selectors` (scoped; out of scope is 404), every write through `services`.
+Card verification (/api/cards/verify) is H6's router, mounted at the end.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Router, Schema, Status
+
+from rencai.core.errors import NotFound
+from rencai.onestop import selectors, services
+from rencai.onestop.models import Application
 
 router = Router(tags=["onestop"])
+
+
+# -- schemas ------------------------------------------------------------------------------------------------
+
+
+class ItemOut(Schema):
+    id: int
+    code: str
+    name: str
+    region: str = Field(..., alias="region.code")
+    outcome: str
+    policy: str | None = Field(None, alias="policy.code")
+    materials: list[str]
+    description: str
+
+    @staticmethod
+    def resolve_materials(item) -> list[str]:
+        return [t.code for t in item.materials.all()]
+
+
+class StepOut(Schema):
+    id: int
+    department: str = Field(..., alias="department.name")
+    department_kind: str = Field(..., alias="department.kind")
+    action: str = Field(..., alias="step.action")
+    group: int
+    state: str
+    opened_on: dt.date
+    due_on: dt.date
+    colour: str = ""
+    decided_at: dt.datetime | None
+    reason: str
+
+
+class TransitionOut(Schema):
+    from_state: str
+    to_state: str
+    role: str
+    actor: str | None = Field(None, alias="actor.username")
+    at: dt.datetime
+    comment: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    item: str = Field(..., alias="item.code")
+    item_name: str = Field(..., alias="item.name")
+    talent_id: int
+    talent_name: str = Field(..., alias="talent.name")
+    enterprise_id: int | None
+    region: str = Field(..., alias="region.code")
+    state: str
+    state_label: str
+    amount: Decimal | None
+    submitted_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    window_officer: str | None = Field(None, alias="window_officer.username")
+
+    @staticmethod
+    def resolve_state_label(application) -> str:
+        return str(application.get_state_display())
+
+
+class NoticeOut(Schema):
+    issued_at: dt.datetime
+    items: list[dict]
+    note: str
+    resolved_at: dt.datetime | None
+
+
+class ApplicationDetailOut(ApplicationOut):
+    steps: list[StepOut] = Field(..., alias="detail_steps")
+    transitions: list[TransitionOut] = Field(..., alias="detail_transitions")
+    correction_notice: NoticeOut | None = Field(None, alias="detail_notice")
+    materials: list[str] = Field(..., alias="detail_materials")
+
+
+class MaterialIn(Schema):
+    type: str
+    reference: str
+
+
+class ApplyIn(Schema):
+    item: str  # item code
+    talent_id: int | None = None  # an enterprise applying for its employee
+    materials: list[MaterialIn] = []
+    form_data: dict = {}
+    idempotency_key: str = ""
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class NoticeItemIn(Schema):
+    material_type: str
+    problem: str  # missing | wrong
+    note: str = ""
+
+
+class ReturnIn(Schema):
+    items: list[NoticeItemIn]
+    note: str = ""
+
+
+class ResubmitIn(Schema):
+    materials: list[MaterialIn] = []
+    comment: str = ""
+
+
+class ConfirmIn(Schema):
+    form_data: dict = {}
+
+
+class DecideIn(Schema):
+    approve: bool
+    reason: str = ""
+
+
+class RedeemIn(Schema):
+    voucher_number: str
+
+
+class VoucherOut(Schema):
+    id: int
+    voucher_number: str
+    child_name: str
+    amount: Decimal
+    status: str
+    issued_on: dt.date
+    redeemed_at: dt.datetime | None
+    redeemed_by: str | None = Field(None, alias="redeemed_by.display_name")
+
+
+class LoanDecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+class LoanOut(Schema):
+    id: int
+    talent_name: str = Field(..., alias="talent.name")
+    department: str = Field(..., alias="department.name")
+    tier: str
+    quota: Decimal
+    status: str
+    referred_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+class CardOut(Schema):
+    id: int
+    card_number: str
+    tier: str
+    talent_name: str = Field(..., alias="talent.name")
+    issued_on: dt.date
+    valid_until: dt.date
+    status: str
+    revoked_at: dt.datetime | None
+    revoked_reason: str
+    benefits: list[str]
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+
+
+def _materials(given: list[MaterialIn]) -> list[services.NewMaterial]:
+    return [services.NewMaterial(m.type, m.reference) for m in given]
+
+
+def _detail(request, application: Application) -> Application:
+    """The application with its coloured steps, transitions, notice and materials (ApplicationDetailOut)."""
+    detail = selectors.application_detail(request.auth, application.pk)
+    shown = detail.application
+    shown.detail_steps = detail.steps
+    shown.detail_transitions = detail.transitions
+    shown.detail_notice = detail.notice
+    shown.detail_materials = [m.material_type.code for m in detail.materials]
+    return shown
+
+
+# -- catalogue and applying ---------------------------------------------------------------------------------
+
+
+@router.get("/services/items", response=list[ItemOut], summary="服务事项 / Service items")
+def list_items(request):
+    return selectors.catalogue_for(request.auth)
+
+
+@router.post("/services/applications", response={201: ApplicationDetailOut}, summary="提交申请 / Apply")
+def apply(request, body: ApplyIn):
+    talent = selectors.get_talent(request.auth, body.talent_id) if body.talent_id else None
+    region = (talent or selectors.own_talent(request.auth) or _no_talent()).region
+    item = selectors.item_in_region(body.item, region) or _no_item()
+    application = services.apply(
+        actor=request.auth,
+        item=item,
+        talent=talent,
+        materials=_materials(body.materials),
+        form_data=body.form_data,
+        idempotency_key=body.idempotency_key or request.headers.get("Idempotency-Key", ""),
+    )
+    return Status(201, _detail(request, application))
+
+
+def _no_talent():
+    raise NotFound("未找到申请人", "No applicant talent")
+
+
+def _no_item():
+    raise NotFound("该事项在申请人所在地区不可办理", "This service is not offered where the talent lives")
+
+
+@router.get("/services/applications", response=list[ApplicationOut], summary="申请列表 / Applications")
+def list_applications(request, state: str = "", item: str = "", limit: int = 50, offset: int = 0):
+    queryset = selectors.applications_for(request.auth, state=state, item_code=item)
+    return list(queryset[offset : offset + min(limit, 200)])
+
+
+@router.get("/services/applications/{application_id}", response=ApplicationDetailOut)
+def get_application(request, application_id: int):
+    return _detail(request, selectors.get_application(request.auth, application_id))
+
+
+@router.get("/services/window", response=list[ApplicationOut], summary="窗口待受理 / Window queue")
+def window_queue(request, limit: int = 50, offset: int = 0):
+    return list(selectors.window_queue(request.auth)[offset : offset + min(limit, 200)])
+
+
+@router.post("/services/applications/{application_id}/accept", response=ApplicationDetailOut)
+def accept(request, application_id: int, body: CommentIn):
+    application = selectors.get_application(request.auth, application_id)
+    services.accept(actor=request.auth, application=application, comment=body.comment)
+    return _detail(request, application)
+
+
+@router.post("/services/applications/{application_id}/return", response=ApplicationDetailOut)
+def return_with_notice(request, application_id: int, body: ReturnIn):
+    application = selectors.get_application(request.auth, application_id)
+    services.return_with_notice(
+        actor=request.auth,
+        application=application,
+        items=[services.NoticeItem(i.material_type, i.problem, i.note) for i in body.items],
+        note=body.note,
+    )
+    return _detail(request, application)
+
+
+@router.post("/services/applications/{application_id}/resubmit", response=ApplicationDetailOut)
+def resubmit(request, application_id: int, body: ResubmitIn):
+    application = selectors.get_application(request.auth, application_id)
+    services.resubmit(
+        actor=request.auth,
+        application=application,
+        materials=_materials(body.materials),
+        comment=body.comment,
+    )
+    return _detail(request, application)
+
+
+@router.post("/services/applications/{application_id}/withdraw", response=ApplicationDetailOut)
+def withdraw(request, application_id: int, body: CommentIn):
+    application = selectors.get_application(request.auth, application_id)
+    services.withdraw(actor=request.auth, application=application, comment=body.comment)
+    return _detail(request, application)
+
+
+@router.post("/services/applications/{application_id}/confirm", response=ApplicationDetailOut)
+def confirm_offer(request, application_id: int, body: ConfirmIn):
+    application = selectors.get_application(request.auth, application_id)
+    services.confirm_offer(actor=request.auth, application=application, form_data=body.form_data)
+    return _detail(request, application)
+
+
+# -- departments --------------------------------------------------------------------------------------------
+
+
+class QueueStepOut(StepOut):
+    application_id: int
+    item_name: str = Field(..., alias="application.item.name")
+    talent_name: str = Field(..., alias="application.talent.name")
+
+
+@router.get("/services/steps", response=list[QueueStepOut], summary="部门待办 / Department queue")
+def department_queue(request, limit: int = 50, offset: int = 0):
+    return list(selectors.department_queue(request.auth)[offset : offset + min(limit, 200)])
+
+
+@router.post("/services/steps/{task_id}/decide", response=StepOut, summary="部门办理 / Decide a step")
+def decide_step(request, task_id: int, body: DecideIn):
+    task = selectors.get_step_task(request.auth, task_id)
+    task = services.decide_step(actor=request.auth, task=task, approve=body.approve, reason=body.reason)
+    task.colour = selectors.step_colour(task)
+    return task
+
+
+# -- outcomes -----------------------------------------------------------------------------------------------
+
+
+@router.post("/services/vouchers/redeem", response=VoucherOut, summary="兑付教育券 / Redeem a voucher")
+def redeem_voucher(request, body: RedeemIn):
+    return services.redeem_voucher(provider=request.auth, voucher_number=body.voucher_number)
+
+
+@router.get("/services/vouchers", response=list[VoucherOut])
+def list_vouchers(request):
+    return list(selectors.vouchers_of(request.auth)[:200])
+
+
+@router.get("/services/loans", response=list[LoanOut])
+def list_loans(request):
+    return list(selectors.loans_of(request.auth)[:200])
+
+
+@router.post("/services/loans/{referral_id}/decision", response=LoanOut, summary="特优贷审批 / Loan decision")
+def record_loan_decision(request, referral_id: int, body: LoanDecisionIn):
+    referral = selectors.get_loan(request.auth, referral_id)
+    return services.record_loan_decision(
+        actor=request.auth, referral=referral, approve=body.approve, note=body.note
+    )
+
+
+@router.get("/services/cards", response=list[CardOut])
+def list_cards(request):
+    return list(selectors.cards_of(request.auth)[:200])
+
+
+@router.post("/services/cards/{card_id}/revoke", response=CardOut, summary="注销金卡 / Revoke a gold card")
+def revoke_card(request, card_id: int, body: RevokeIn):
+    card = selectors.get_card(request.auth, card_id)
+    return services.revoke_gold_card(actor=request.auth, card=card, reason=body.reason)
+
 
 from rencai.onestop.verification import router as verification_router  # noqa: E402
 

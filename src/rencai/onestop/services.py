@@ -952,6 +952,7 @@ def confirm_offer(*, actor, application: Application, form_data: dict | None = N
         if form_data:
             application.form_data = {**application.form_data, **form_data}
         transition(application, "accepted", actor=actor, comment="本人一键确认")
+        _settle_entitlement(actor, application, confirm=True)
         _attach_library(application)
         _start_departments(application, actor=actor)
     return application
@@ -959,8 +960,23 @@ def confirm_offer(*, actor, application: Application, form_data: dict | None = N
 
 def decline_offer(*, actor, application: Application) -> Application:
     _visible(actor, application)
-    transition(application, "withdrawn", actor=actor, comment="本人放弃")
+    with transaction.atomic():
+        transition(application, "withdrawn", actor=actor, comment="本人放弃")
+        _settle_entitlement(actor, application, confirm=False)
     return application
+
+
+def _settle_entitlement(actor, application: Application, *, confirm: bool) -> None:
+    """Keep the policy's entitlement in step (its budget reservation): confirmed or declined there too."""
+    from rencai.policies import services as policy_services
+
+    entitlement = application.entitlement
+    if entitlement is None or entitlement.status != "offered" or actor is None or actor.role != "talent":
+        return
+    if confirm:
+        policy_services.confirm_offer(actor=actor, entitlement=entitlement)
+    else:
+        policy_services.decline_offer(actor=actor, entitlement=entitlement)
 
 
 # -- deadlines: reminders and escalation --------------------------------------------------------------------
