@@ -1,5 +1,378 @@
-"""Registry API (placeholder until the API lands)."""
+"""Registry API (/api/registry/): talents, enterprises, platforms and academicians.
 
-from ninja import Router
+Thin: reads go through `selectors` (scoped to the caller), writes through `services`, personal data only
+through `pii.reveal`. Lists use cursor pagination ordered by -id: the cursor is opaque (base64 of the last
+id seen), so a walk never repeats or skips a row even while rows are added.
+"""
+
+import base64
+import binascii
+import dataclasses
+import json
+
+from django.db import transaction
+from django.db.models import QuerySet
+from ninja import Router, Status
+
+from rencai.core import audit, crypto, pii
+from rencai.core.access import rights_of
+from rencai.core.errors import NotFound, PermissionDenied, ValidationFailed
+from rencai.core.models import AuditEntry
+from rencai.registry import schemas, selectors, services
+from rencai.registry.selectors import ID_LIKE, TalentFilters
 
 router = Router(tags=["registry"])
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+IDEMPOTENCY_ACTION = "api.idempotency_key"
+ERRORS = {401: dict, 403: schemas.ErrorOut, 404: schemas.ErrorOut, 422: schemas.ErrorOut}
+
+
+# Cursor pagination -----------------------------------------------------------------------------
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw.isdigit():
+            return int(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ValidationFailed(
+        [{"field": "cursor", "message_zh": "分页游标无效", "message_en": "The cursor is not valid"}]
+    )
+
+
+def cursor_page(queryset: QuerySet, *, cursor: str, limit: int) -> dict:
+    """One page of `queryset` after `cursor`, newest first, and the cursor of the next page (or None)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(
+            [
+                {
+                    "field": "limit",
+                    "message_zh": f"每页条数须在1至{MAX_LIMIT}之间",
+                    "message_en": f"limit must be between 1 and {MAX_LIMIT}",
+                }
+            ]
+        )
+    after = decode_cursor(cursor)
+    queryset = queryset.order_by("-id")
+    if after is not None:
+        queryset = queryset.filter(id__lt=after)
+    rows = list(queryset[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk) if more else None}
+
+
+# Idempotency -----------------------------------------------------------------------------------
+# A retried write with the same Idempotency-Key returns the first result. The key is kept in the audit
+# log (who sent which key, what it produced), which is durable and already written in the same
+# transaction; the request is fingerprinted with a keyed hash because its body holds personal data.
+
+
+def _idempotency_key(request) -> str:
+    return request.headers.get("Idempotency-Key", "").strip()[:200]
+
+
+def _fingerprint(endpoint: str, payload: dict) -> str:
+    canonical = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return crypto.blind_index(f"{endpoint}|{canonical}", purpose="idempotency")
+
+
+def _replay(request, *, endpoint: str, payload: dict) -> dict | None:
+    """The earlier outcome of this key for this caller, or None if the key is new."""
+    key = _idempotency_key(request)
+    if not key:
+        return None
+    earlier = (
+        AuditEntry.objects.filter(
+            action=IDEMPOTENCY_ACTION, actor_id=request.auth.pk, detail__endpoint=endpoint, detail__key=key
+        )
+        .order_by("-seq")
+        .values("object_id", "detail")
+        .first()
+    )
+    if earlier is None:
+        return None
+    if earlier["detail"].get("fingerprint") != _fingerprint(endpoint, payload):
+        raise ValidationFailed(
+            [
+                {
+                    "field": "Idempotency-Key",
+                    "message_zh": "该幂等键已用于另一个不同的请求",
+                    "message_en": "This Idempotency-Key was already used for a different request",
+                }
+            ]
+        )
+    return {"object_id": int(earlier["object_id"]), "status": earlier["detail"].get("status", 200)}
+
+
+def _remember(request, *, endpoint: str, payload: dict, obj, status: int) -> None:
+    key = _idempotency_key(request)
+    if key:
+        audit.record(
+            actor=request.auth,
+            action=IDEMPOTENCY_ACTION,
+            obj=obj,
+            detail={
+                "endpoint": endpoint,
+                "key": key,
+                "fingerprint": _fingerprint(endpoint, payload),
+                "status": status,
+            },
+        )
+
+
+# Talents ---------------------------------------------------------------------------------------
+
+
+def _talent_detail(talent) -> dict:
+    related = selectors.talent_details(talent)
+    return {
+        **{field.attname: getattr(talent, field.attname) for field in talent._meta.concrete_fields},
+        "region": talent.region,
+        "current_employer": talent.current_employer,
+        "educations": related["educations"],
+        "honours": related["honours"],
+        "employments": related["employments"],
+        "platforms": related["platforms"],
+    }
+
+
+@router.get("/talents/", response={200: schemas.TalentPage, **ERRORS}, summary="人才列表 / Talents")
+def list_talents(
+    request,
+    q: str = "",
+    region: str = "",
+    team: str = "",
+    tier: str = "",
+    enterprise: int | None = None,
+    status: str = "",
+    cursor: str = "",
+    limit: int = DEFAULT_LIMIT,
+):
+    """Talents in the caller's scope. `q` is a name prefix or an exact ID number; `limit` ≤ 200."""
+    filters = TalentFilters(q=q, region=region, team=team, tier=tier, enterprise=enterprise, status=status)
+    return cursor_page(selectors.talents_for(request.auth, filters), cursor=cursor, limit=limit)
+
+
+@router.get("/talents/{talent_id}", response={200: schemas.TalentDetailOut, **ERRORS}, summary="人才详情")
+def talent_detail(request, talent_id: int):
+    return _talent_detail(selectors.get_talent(request.auth, talent_id))
+
+
+@router.post(
+    "/talents/{talent_id}/reveal/{field}",
+    response={200: schemas.RevealedOut, **ERRORS},
+    summary="查看完整个人信息（留痕） / Reveal personal data (audited)",
+)
+def reveal_talent_field(request, talent_id: int, field: str):
+    """The full ID number or phone. Written to the audit log; 403 without the right, 404 out of scope."""
+    talent = selectors.get_talent(request.auth, talent_id)
+    if field not in pii.REVEALABLE:
+        raise NotFound()
+    value = pii.reveal(actor=request.auth, obj=talent, field=field, ip=request.META.get("REMOTE_ADDR", ""))
+    return {"field": field, "value": value}
+
+
+def _talent_input(payload: schemas.TalentIn) -> services.TalentInput:
+    values = payload.dict()
+    values["region_code"] = values.pop("region")
+    return services.TalentInput(**values)
+
+
+def _registered_in_scope(user, id_number: str):
+    """The talent with this ID number if the caller can see it (exact blind-index lookup)."""
+    number = (id_number or "").strip().upper()
+    if not ID_LIKE.match(number):
+        return None
+    return selectors.talents_for(user, TalentFilters(q=number)).first()
+
+
+@router.post(
+    "/talents/",
+    response={200: schemas.TalentDetailOut, 201: schemas.TalentDetailOut, **ERRORS},
+    summary="登记人才（按证件号幂等） / Register a talent (idempotent by ID number)",
+)
+def register_talent(request, payload: schemas.TalentIn):
+    """Registers a talent, or updates the one already registered in scope with this ID number (200).
+
+    With an `Idempotency-Key` header a retry returns the first result instead of writing again.
+    """
+    user, endpoint, body = request.auth, "registry.talents.create", payload.dict()
+    earlier = _replay(request, endpoint=endpoint, payload=body)
+    if earlier is not None:
+        return Status(earlier["status"], _talent_detail(selectors.get_talent(user, earlier["object_id"])))
+    data = _talent_input(payload)
+    with transaction.atomic():
+        existing = _registered_in_scope(user, payload.id_number)
+        if existing is None:
+            talent, status = services.register_talent(actor=user, data=data), 201
+        else:
+            talent, status = services.update_talent(actor=user, talent_id=existing.pk, data=data), 200
+        _remember(request, endpoint=endpoint, payload=body, obj=talent, status=status)
+    return Status(status, _talent_detail(selectors.get_talent(user, talent.pk)))
+
+
+def _current_input(request, talent, *, id_number: str | None) -> services.TalentInput:
+    """The talent as it stands, as service input. Unless a new ID number is given, the stored one is read
+    through the audited reveal (every role that may edit the registry may also reveal)."""
+    if not id_number:
+        id_number = pii.reveal(
+            actor=request.auth, obj=talent, field="id_number", ip=request.META.get("REMOTE_ADDR", "")
+        )
+    return services.TalentInput(
+        name=talent.name,
+        id_number=id_number,
+        id_kind=talent.id_kind,
+        region_code=talent.region.code,
+        team=talent.team,
+        arrival_date=talent.arrival_date,
+        nationality=talent.nationality,
+        tier=talent.tier,
+        title_level=talent.title_level,
+        skill_level=talent.skill_level,
+        highest_degree=talent.highest_degree,
+        employer_credit_code=talent.current_employer.credit_code if talent.current_employer else "",
+        employment_type=talent.employment_type,
+        is_researcher_venture=talent.is_researcher_venture,
+        birth_date=talent.birth_date,
+        gender=talent.gender,
+    )
+
+
+@router.patch(
+    "/talents/{talent_id}",
+    response={200: schemas.TalentDetailOut, **ERRORS},
+    summary="修改人才 / Update a talent",
+)
+def update_talent(request, talent_id: int, payload: schemas.TalentPatch):
+    """Changes the given fields only. 404 out of scope, 403 without the right to edit the registry."""
+    user = request.auth
+    talent = selectors.get_talent(user, talent_id)
+    if not rights_of(user).edit_registry:
+        raise PermissionDenied("无权修改人才登记信息", "You may not change the registry")
+    changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
+    if "region" in changes:
+        changes["region_code"] = changes.pop("region")
+    with transaction.atomic():
+        current = _current_input(request, talent, id_number=changes.get("id_number"))
+        talent = services.update_talent(
+            actor=user, talent_id=talent.pk, data=dataclasses.replace(current, **changes)
+        )
+    return _talent_detail(selectors.get_talent(user, talent.pk))
+
+
+# Enterprises -----------------------------------------------------------------------------------
+
+
+def _enterprise_detail(user, enterprise) -> dict:
+    return {
+        **{field.attname: getattr(enterprise, field.attname) for field in enterprise._meta.concrete_fields},
+        "region": enterprise.region,
+        "talent_count": selectors.talents_for(user, TalentFilters(enterprise=enterprise.pk)).count(),
+        "platforms": list(selectors.platforms_for(user).filter(host_enterprise=enterprise)),
+    }
+
+
+@router.get("/enterprises/", response={200: schemas.EnterprisePage, **ERRORS}, summary="企业列表")
+def list_enterprises(
+    request,
+    q: str = "",
+    region: str = "",
+    platform_only: bool = False,
+    cursor: str = "",
+    limit: int = DEFAULT_LIMIT,
+):
+    """Enterprises in scope; `q` is part of the name or an exact credit code."""
+    queryset = selectors.enterprises_for(request.auth, q=q, region=region, platform_only=platform_only)
+    return cursor_page(queryset, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/enterprises/{enterprise_id}", response={200: schemas.EnterpriseDetailOut, **ERRORS}, summary="企业详情"
+)
+def enterprise_detail(request, enterprise_id: int):
+    return _enterprise_detail(request.auth, selectors.get_enterprise(request.auth, enterprise_id))
+
+
+@router.post(
+    "/enterprises/",
+    response={200: schemas.EnterpriseDetailOut, 201: schemas.EnterpriseDetailOut, **ERRORS},
+    summary="登记企业 / Register an enterprise",
+)
+def register_enterprise(request, payload: schemas.EnterpriseIn):
+    """Registers an enterprise; a retry with the same `Idempotency-Key` returns the first result."""
+    user, endpoint, body = request.auth, "registry.enterprises.create", payload.dict()
+    earlier = _replay(request, endpoint=endpoint, payload=body)
+    if earlier is not None:
+        enterprise = selectors.get_enterprise(user, earlier["object_id"])
+        return Status(earlier["status"], _enterprise_detail(user, enterprise))
+    values = payload.dict()
+    values["region_code"] = values.pop("region")
+    with transaction.atomic():
+        enterprise = services.register_enterprise(actor=user, data=services.EnterpriseInput(**values))
+        _remember(request, endpoint=endpoint, payload=body, obj=enterprise, status=201)
+    return Status(201, _enterprise_detail(user, selectors.get_enterprise(user, enterprise.pk)))
+
+
+# Platforms and academicians ----------------------------------------------------------------------
+
+
+@router.get("/platforms/", response={200: schemas.PlatformPage, **ERRORS}, summary="人才平台列表")
+def list_platforms(
+    request, q: str = "", kind: str = "", region: str = "", cursor: str = "", limit: int = DEFAULT_LIMIT
+):
+    queryset = selectors.platforms_for(request.auth, q=q, kind=kind, region=region)
+    return cursor_page(queryset, cursor=cursor, limit=limit)
+
+
+def _cooperations(user, queryset) -> list:
+    """Cooperations whose station the caller can see."""
+    visible_stations = selectors.platforms_for(user).values("pk")
+    return list(
+        queryset.filter(station__in=visible_stations)
+        .select_related("academician", "station")
+        .order_by("-started_on")
+    )
+
+
+@router.get(
+    "/platforms/{platform_id}", response={200: schemas.PlatformDetailOut, **ERRORS}, summary="人才平台详情"
+)
+def platform_detail(request, platform_id: int):
+    platform = selectors.get_platform(request.auth, platform_id)
+    return {
+        **{field.attname: getattr(platform, field.attname) for field in platform._meta.concrete_fields},
+        "region": platform.region,
+        "host_enterprise": platform.host_enterprise,
+        "member_count": platform.memberships.count(),
+        "cooperations": _cooperations(request.auth, platform.cooperations.all()),
+    }
+
+
+@router.get("/academicians/", response={200: schemas.AcademicianPage, **ERRORS}, summary="院士列表")
+def list_academicians(request, q: str = "", cursor: str = "", limit: int = DEFAULT_LIMIT):
+    return cursor_page(selectors.academicians_for(request.auth, q=q), cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/academicians/{academician_id}",
+    response={200: schemas.AcademicianDetailOut, **ERRORS},
+    summary="院士详情",
+)
+def academician_detail(request, academician_id: int):
+    academician = selectors.get_academician(request.auth, academician_id)
+    return {
+        **{field.attname: getattr(academician, field.attname) for field in academician._meta.concrete_fields},
+        "region": academician.region,
+        "cooperations": _cooperations(request.auth, academician.cooperations.all()),
+    }
