@@ -4,6 +4,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.access import rights_of
+from rencai.core.notifications import unread_count
 
 # (url name, label, roles that see it; None means every signed-in user)
 NAVIGATION = [
@@ -51,5 +52,6 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:  # a part of the platform that is not installed here
             continue
-        items.append({"url": url, "label": label, "active": request.path == url})
+        badge = unread_count(user) if url_name == "inbox" else 0
+        items.append({"url": url, "label": label, "active": request.path == url, "badge": badge})
     return {"nav_items": items, "user_rights": rights_of(user)}
