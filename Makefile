@@ -38,6 +38,10 @@ system-deps:
 
 demo: setup
 	$(BIN)/rencai demo
+	$(BIN)/rencai demo_policies
+	$(BIN)/rencai match
+	$(BIN)/rencai demo_services
+	$(BIN)/rencai offers
 	$(BIN)/rencai serve --port $(PORT)
 
 serve: setup
