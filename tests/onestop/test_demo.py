@@ -1,4 +1,4 @@
-"""`rencai demo_services`: the Quzhou catalogue linked to the demo policies, applications in several states."""
+"""`rencai demo_services`: the Quzhou catalogue linked to the demo policies, demo applications."""
 
 import io
 
