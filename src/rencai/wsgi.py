@@ -1,8 +1,36 @@
-"""WSGI entry point for production servers (gunicorn)."""
+"""WSGI entry point for production servers (gunicorn, granian).
+
+Card verification (`POST /api/cards/verify` with a bearer token) is the one path that bypasses Django's
+request handling: providers scan thousands of cards a minute and the middleware stack, URL resolution and
+HttpRequest/HttpResponse objects cost more than the check itself. The fast path keeps the contract of
+`rencai.onestop.verification.verify_view` (same JSON, same errors, 401 without a valid token) and every
+other request — including session-authenticated verification from the browser — goes through Django.
+"""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rencai.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from rencai.onestop.verification import verify_bearer_request  # noqa: E402  (needs Django set up)
+
+VERIFY_PATH = "/api/cards/verify"
+
+
+def application(environ, start_response):
+    if (
+        environ.get("PATH_INFO") == VERIFY_PATH
+        and environ.get("REQUEST_METHOD") == "POST"
+        and environ.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer "
+    ):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if 0 < length <= 8192 else b""
+        status, payload = verify_bearer_request(environ["HTTP_AUTHORIZATION"][7:].strip(), body)
+        start_response(
+            status,
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
+    return django_application(environ, start_response)

@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, connections
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, connection, connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -292,6 +293,23 @@ def _unauthorized() -> JsonResponse:
     return _json({"detail": "Unauthorized"}, status=401)
 
 
+def _verify_body(user, body: bytes) -> tuple[int, dict]:
+    """The verification answer for a JSON body {"token": "…"}: (HTTP status, JSON payload)."""
+    try:
+        token = json.loads(body or b"{}").get("token")
+    except (ValueError, AttributeError):
+        token = None
+    try:
+        if not isinstance(token, str):
+            raise ValidationFailed(
+                [{"field": "token", "message_zh": "缺少二维码内容", "message_en": "token is required"}]
+            )
+        result = verify_card(provider=user, token=token, channel="online")
+    except DomainError as error:
+        return error.status, error.as_dict()
+    return 200, result.as_dict()
+
+
 @csrf_exempt  # bearer-token callers need no CSRF token; session callers are checked below
 def verify_view(request):
     """POST {"token": "…"} → {result, card_number, tier, valid_until, holder, message_zh, message_en}."""
@@ -309,19 +327,38 @@ def verify_view(request):
         refused = check_csrf(request)
         if refused is not None:
             return refused
+    status, payload = _verify_body(user, request.body)
+    return _json(payload, status=status)
+
+
+HTTP_STATUS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden"}
+HTTP_STATUS |= {404: "404 Not Found", 409: "409 Conflict", 422: "422 Unprocessable Entity"}
+HTTP_STATUS |= {503: "503 Service Unavailable"}
+
+
+def verify_bearer_request(key: str, body: bytes) -> tuple[str, bytes]:
+    """The WSGI fast path's answer (see rencai.wsgi): (status line, JSON bytes), same contract as verify_view.
+
+    It runs outside Django's request cycle, so it handles what that cycle would: a database error drops the
+    connection (the next request opens a fresh one) and answers 503 rather than a stack trace.
+    """
     try:
-        token = json.loads(request.body or b"{}").get("token")
-    except (ValueError, AttributeError):
-        token = None
-    try:
-        if not isinstance(token, str):
-            raise ValidationFailed(
-                [{"field": "token", "message_zh": "缺少二维码内容", "message_en": "token is required"}]
-            )
-        result = verify_card(provider=user, token=token, channel="online")
-    except DomainError as error:
-        return _json(error.as_dict(), status=error.status)
-    return _json(result.as_dict())
+        user = user_for_token(key)
+        if user is None:
+            status, payload = 401, {"detail": "Unauthorized"}
+        else:
+            status, payload = _verify_body(user, body)
+    except DatabaseError:
+        logger.exception("card verification: database error")
+        connection.close()
+        status = 503
+        payload = {
+            "code": "unavailable",
+            "message_zh": "核验服务暂时不可用，请稍后重试",
+            "message_en": "Verification is temporarily unavailable; please retry",
+        }
+    data = json.dumps(payload, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+    return HTTP_STATUS.get(status, f"{status} Error"), data
 
 
 router = Router(tags=["cards"])

@@ -1,0 +1,101 @@
+"""The WSGI entry point's fast path for card verification answers exactly as the Django view does."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.utils import timezone
+
+from rencai.accounts.models import ApiToken
+from rencai.onestop.models import CardVerification, GoldCard
+from rencai.onestop.tokens import card_token
+from rencai.onestop.verification import flush_verification_log
+from rencai.wsgi import application
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def card(world):
+    return GoldCard.objects.create(
+        card_number="QZ2026000777",
+        talent=world.talent_a,
+        region=world.county_a,
+        tier="B",
+        issued_on=dt.date(2026, 1, 10),
+        valid_until=timezone.localdate() + dt.timedelta(days=365),
+        benefits=["就医绿色通道"],
+    )
+
+
+def call(path: str, body: dict | None, authorization: str = "", method: str = "POST") -> tuple[str, dict]:
+    raw = json.dumps(body or {}).encode()
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(raw),
+        "wsgi.errors": io.StringIO(),
+        "CONTENT_LENGTH": str(len(raw)),
+        "CONTENT_TYPE": "application/json",
+    }
+    if authorization:
+        environ["HTTP_AUTHORIZATION"] = authorization
+    answer = {}
+
+    def start_response(status, headers):
+        answer["status"] = status
+        answer["headers"] = dict(headers)
+
+    chunks = application(environ, start_response)
+    payload = b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    return answer["status"], json.loads(payload)
+
+
+def bearer(user) -> str:
+    _, key = ApiToken.issue(user)
+    return f"Bearer {key}"
+
+
+def test_fast_path_verifies_a_valid_card_and_logs_the_check(world, card):
+    status, data = call("/api/cards/verify", {"token": card_token(card)}, bearer(world.users["provider"]))
+    assert status == "200 OK"
+    assert data["result"] == "ok" and data["card_number"] == "QZ2026000777" and data["holder"] == "江**"
+    assert data["message_zh"] == "人才金卡有效"
+    flush_verification_log()
+    log = CardVerification.objects.get(card=card)
+    assert (log.provider, log.result) == (world.users["provider"], "ok")
+
+
+def test_fast_path_reports_a_revoked_card(world, card):
+    GoldCard.objects.filter(pk=card.pk).update(status="revoked", revoked_at=timezone.now())
+    status, data = call("/api/cards/verify", {"token": card_token(card)}, bearer(world.users["provider"]))
+    assert status == "200 OK" and data["result"] == "revoked"
+
+
+def test_fast_path_refuses_an_unknown_api_token(card):
+    status, data = call("/api/cards/verify", {"token": card_token(card)}, "Bearer rc_not-a-real-token")
+    assert status == "401 Unauthorized" and data == {"detail": "Unauthorized"}
+
+
+def test_fast_path_refuses_a_talent_with_a_bilingual_error(world, card):
+    status, data = call("/api/cards/verify", {"token": card_token(card)}, bearer(world.users["talent"]))
+    assert status == "403 Forbidden"
+    assert data["code"] == "permission_denied" and "核验" in data["message_zh"]
+
+
+def test_fast_path_explains_a_missing_token(world):
+    status, data = call("/api/cards/verify", {}, bearer(world.users["provider"]))
+    assert status == "422 Unprocessable Entity"
+    assert data["details"][0]["field"] == "token"
+
+
+def test_requests_without_a_bearer_token_go_through_django(card):
+    status, data = call("/api/cards/verify", {"token": card_token(card)})
+    assert status.startswith("401") and data == {"detail": "Unauthorized"}
