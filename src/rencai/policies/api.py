@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
 from rencai.core.errors import DomainError, NotFound
 from rencai.policies import selectors, services
@@ -246,7 +247,7 @@ def start_match_run(request):
     }
     if body["result"]:
         body["id"] = body["result"]["run"]
-    return (200 if finished else 202), body
+    return Status(200 if finished else 202, body)
 
 
 @router.get("/{int:policy_id}", response=PolicyDetailOut, summary="A policy with its versions")
@@ -268,7 +269,7 @@ def list_versions(request, policy_id: int):
 def create_draft(request, policy_id: int, payload: DraftIn):
     policy = selectors.get_policy(request.auth, policy_id)
     version = services.draft_version(actor=request.auth, policy=policy, **payload.dict())
-    return 201, _version(version)
+    return Status(201, _version(version))
 
 
 @router.get("/{int:policy_id}/entitlements", response=list[EntitlementOut])
