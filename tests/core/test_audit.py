@@ -1,0 +1,211 @@
+"""The audit log: hash-chained, append-only in the database, and `rencai verify_audit` finds tampering."""
+
+import hashlib
+import importlib
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from rencai.core import audit, crypto
+from rencai.core.audit import GENESIS, verify_chain
+from rencai.core.models import AuditChainHead, AuditEntry
+from rencai.registry import services
+
+APPEND_ONLY = importlib.import_module("rencai.core.migrations.0003_audit_append_only")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def chain(world):
+    """Five entries of different kinds on top of whatever the world's set-up wrote."""
+    actor = world.users["county_org_dept"]
+    for n in range(5):
+        audit.record(actor=actor, action="test.write", obj=world.talent_a, ip="10.0.0.1", detail={"n": n})
+    return list(AuditEntry.objects.order_by("seq"))
+
+
+def verify_output() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    return out.getvalue()
+
+
+def execute_bypassing_the_trigger(sql: str, params: list) -> None:
+    """What an attacker with DDL rights could do: lift the append-only trigger, change rows, put it back."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_no_change")
+            cursor.execute(sql, params)
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_no_change")
+        else:
+            cursor.execute(APPEND_ONLY.SQLITE_BACKWARD[0])
+            cursor.execute(sql, params)
+            cursor.execute(APPEND_ONLY.SQLITE_FORWARD[0])
+
+
+# The chain -----------------------------------------------------------------------------------
+
+
+def test_each_entry_records_who_what_when_where_and_links_to_the_previous_one(chain, world):
+    assert [e.seq for e in chain] == list(range(1, len(chain) + 1))
+    assert chain[0].prev_hash == GENESIS
+    for previous, entry in itertools.pairwise(chain):
+        assert entry.prev_hash == previous.hash
+        assert entry.hash == hashlib.sha256(audit._canonical(entry)).hexdigest()
+    last = chain[-1]
+    assert last.actor_id == world.users["county_org_dept"].pk and last.actor_label == "county"
+    assert last.action == "test.write" and last.object_type == "registry.talent"
+    assert last.object_id == str(world.talent_a.pk) and last.region_code == "330881"
+    assert last.ip == "10.0.0.1" and last.detail == {"n": 4} and last.at is not None
+    head = AuditChainHead.objects.get(id=1)
+    assert head.last_seq == last.seq and head.last_hash == last.hash
+
+
+def test_a_service_write_is_audited_with_before_and_after(world):
+    data = services.TalentInput(
+        name="江山乙",
+        id_number=crypto.decrypt(world.talent_a2.id_number_ciphertext),
+        region_code="330881",
+        team="high_skill",
+        tier="C",
+        arrival_date=world.talent_a2.arrival_date,
+    )
+
+    services.update_talent(actor=world.users["county_org_dept"], talent_id=world.talent_a2.pk, data=data)
+
+    entry = AuditEntry.objects.get(action="talent.update")
+    assert entry.actor_label == "county" and entry.object_id == str(world.talent_a2.pk)
+    assert entry.detail["before"]["tier"] == "E" and entry.detail["after"]["tier"] == "C"
+    assert verify_chain().ok
+
+
+def test_an_entry_rolled_back_with_its_write_leaves_no_trace(chain, world):
+    head_before = AuditChainHead.objects.get(id=1).last_seq
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(actor=world.users["city_org_dept"], action="test.rolled_back")
+        raise RuntimeError("the write failed")
+
+    assert not AuditEntry.objects.filter(action="test.rolled_back").exists()
+    assert AuditChainHead.objects.get(id=1).last_seq == head_before
+    assert verify_chain().ok
+
+
+# Verification --------------------------------------------------------------------------------
+
+
+def test_verify_audit_passes_on_a_clean_chain(chain):
+    report = verify_chain()
+
+    assert report.ok and report.entries == len(chain)
+    assert f"audit chain intact, {len(chain)} entries" in verify_output()
+
+
+def test_verify_audit_passes_on_an_empty_log(db):
+    assert verify_chain().ok and "0 entries" in verify_output()
+
+
+def test_changed_content_is_detected_at_that_entry(chain):
+    target = chain[2]
+    execute_bypassing_the_trigger("UPDATE core_auditentry SET action = %s WHERE seq = %s", ["x", target.seq])
+
+    report = verify_chain()
+    assert not report.ok and report.first_bad_seq == target.seq and "内容被篡改" in report.reason
+    with pytest.raises(CommandError, match=f"entry {target.seq}"):
+        call_command("verify_audit")
+
+
+def test_a_changed_entry_with_a_recomputed_hash_breaks_the_next_link(chain):
+    target = chain[1]
+    target.action = "forged"
+    forged_hash = hashlib.sha256(audit._canonical(target)).hexdigest()
+    execute_bypassing_the_trigger(
+        "UPDATE core_auditentry SET action = %s, hash = %s WHERE seq = %s",
+        ["forged", forged_hash, target.seq],
+    )
+
+    report = verify_chain()
+    assert not report.ok and report.first_bad_seq == target.seq + 1 and "链接断裂" in report.reason
+
+
+def test_a_removed_entry_in_the_middle_is_detected(chain):
+    execute_bypassing_the_trigger("DELETE FROM core_auditentry WHERE seq = %s", [chain[2].seq])
+
+    report = verify_chain()
+    assert not report.ok and report.first_bad_seq == chain[2].seq and "记录缺失" in report.reason
+
+
+def test_entries_removed_from_the_end_are_detected_by_the_chain_head(chain):
+    execute_bypassing_the_trigger("DELETE FROM core_auditentry WHERE seq >= %s", [chain[-2].seq])
+
+    report = verify_chain()
+    assert not report.ok and report.first_bad_seq == chain[-2].seq and "末尾记录被删除" in report.reason
+
+
+# The database refuses changes ----------------------------------------------------------------
+
+
+def test_the_database_trigger_refuses_update_on_both_databases(chain):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE core_auditentry SET action = 'x' WHERE seq = %s", [chain[0].seq])
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEntry.objects.filter(seq=chain[0].seq).update(detail={"forged": True})
+
+    assert AuditEntry.objects.get(seq=chain[0].seq).action == chain[0].action
+    assert verify_chain().ok
+
+
+def test_delete_is_refused_by_postgresql_and_detected_on_sqlite(chain):
+    target = chain[1].seq
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM core_auditentry WHERE seq = %s", [target])
+        assert verify_chain().ok
+    else:  # SQLite has no DELETE trigger (the migration keeps it for administrators): verification finds it
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM core_auditentry WHERE seq = %s", [target])
+        assert verify_chain().first_bad_seq == target
+
+
+def test_the_model_refuses_to_save_or_delete_an_existing_entry(chain):
+    entry = AuditEntry.objects.get(seq=chain[0].seq)
+    entry.action = "x"
+
+    with pytest.raises(RuntimeError, match="append-only"):
+        entry.save()
+    with pytest.raises(RuntimeError, match="append-only"):
+        entry.delete()
+
+
+# The command, run as an operator would ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rencai_verify_audit_command_passes_then_fails_after_tampering(regions):
+    for n in range(3):
+        audit.record(actor=None, action="test.cli", detail={"n": n})
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    else:
+        url = f"sqlite:///{settings['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [str(Path(sys.executable).with_name("rencai")), "verify_audit"]
+
+    clean = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
+    execute_bypassing_the_trigger("UPDATE core_auditentry SET ip = %s WHERE seq = 2", ["6.6.6.6"])
+    broken = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
+
+    assert clean.returncode == 0 and "audit chain intact, 3 entries" in clean.stdout
+    assert broken.returncode != 0 and "audit chain broken at entry 2" in broken.stderr
