@@ -45,6 +45,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="granian", help="as `rencai serve` (granian)"
+    )
+    parser.add_argument(
         "--worker-class", default="sync", help="gunicorn worker class (sync is what `rencai serve` uses)"
     )
     parser.add_argument(
@@ -193,7 +196,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(args, port: int, env: dict) -> subprocess.Popen:
+def start_server(args, port: int, env: dict) -> subprocess.Popen:
+    if args.server == "granian":
+        command = [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            str(args.threads),
+            "rencai.wsgi:application",
+        ]
+        if args.access_log:
+            command.insert(1, "--access-log")
+        return wait_for_server(command, port, env, args.access_log)
     command = [
         str(BIN / "gunicorn"),
         "rencai.wsgi:application",
@@ -208,11 +229,15 @@ def start_gunicorn(args, port: int, env: dict) -> subprocess.Popen:
     ]
     if args.access_log:
         command += ["--access-logfile", "-"]
+    return wait_for_server(command, port, env, args.access_log)
+
+
+def wait_for_server(command: list[str], port: int, env: dict, access_log: bool) -> subprocess.Popen:
     server = subprocess.Popen(
         command,
         env=env,
         cwd=REPO,
-        stdout=subprocess.DEVNULL if args.access_log else None,
+        stdout=subprocess.DEVNULL if access_log else None,
         start_new_session=True,
     )
     deadline = time.monotonic() + 30
@@ -223,7 +248,7 @@ def start_gunicorn(args, port: int, env: dict) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{command[0]} did not start")
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -285,6 +310,8 @@ def run_wrk(port: int, script: Path, duration: int, connections: int) -> tuple[s
         text=True,
     )
     output = process.stdout.read()
+    if os.environ.get("BENCH_SHOW_WRK"):
+        print(output)
     _, _, usage = os.wait4(process.pid, 0)
     process.returncode = 0
     return output, usage.ru_utime + usage.ru_stime
@@ -302,7 +329,7 @@ def bench_verify(args, env: dict) -> None:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     key, tokens = card_fixture(args.cards)
     port = args.port or free_port()
-    server = start_gunicorn(args, port, env)
+    server = start_server(args, port, env)
     try:
         with tempfile.TemporaryDirectory() as directory:
             script = wrk_script(key, tokens, Path(directory))
@@ -325,11 +352,14 @@ def bench_verify(args, env: dict) -> None:
     p99 = milliseconds(re.search(r"99%\s+(\S+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
-    mode = f"{args.workers} × {args.worker_class}" + (
-        f" ({args.threads} threads)" if args.threads > 1 else ""
-    )
+    if args.server == "granian":
+        mode = f"granian {args.workers} workers × {args.threads} blocking thread(s)"
+    else:
+        mode = f"gunicorn {args.workers} × {args.worker_class}" + (
+            f" ({args.threads} threads)" if args.threads > 1 else ""
+        )
     forged = max(args.cards // 50, 1)
-    print(f"\n(a) card verification: POST /api/cards/verify, gunicorn {mode}, PostgreSQL")
+    print(f"\n(a) card verification: POST /api/cards/verify, {mode}, PostgreSQL")
     print(f"    load: wrk -t1 -c{args.connections} on loopback, {len(tokens)} tokens at random")
     print(f"    (of the cards 90% valid, 5% revoked, 5% expired; plus {forged} forged tokens)")
     print(f"    throughput  {rate:8.0f} verifications/s   ({requests} in {args.duration} s)   target ≥ 2,000")
@@ -338,7 +368,7 @@ def bench_verify(args, env: dict) -> None:
     print(f"    errors      non-2xx {errors.group(1) if errors else 0}   socket {socket_text}")
     print(f"    log rows    {logged} written for {requests} answered requests (+ those in flight at the end)")
     print(
-        f"    CPU over {elapsed:.1f} s on {os.cpu_count()} cores: gunicorn workers {server_cpu:.1f} s, "
+        f"    CPU over {elapsed:.1f} s on {os.cpu_count()} cores: server workers {server_cpu:.1f} s, "
         f"PostgreSQL {database_cpu:.1f} s, wrk {wrk_cpu:.1f} s ({100 * wrk_cpu / elapsed:.0f}% of one core)"
     )
     verdict = "PASS" if rate >= 2000 and p99 < 20 else "FAIL"
