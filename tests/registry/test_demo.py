@@ -353,3 +353,30 @@ def test_default_demo_talents_have_a_realistic_mix():
     assert not enclave_talents.exclude(platform_memberships__platform__kind="enclave").exists()
     assert Employment.objects.filter(ended_on__isnull=False).exists()
     assert PlatformMembership.objects.filter(platform__kind="academician_station").exists()
+
+
+def test_reset_also_clears_entitlements_cards_and_their_verification_logs(regions):
+    """Downstream rows (policy entitlements, gold cards, verification logs) never block a reset."""
+    from rencai.onestop.models import CardVerification, GoldCard
+    from rencai.policies.demo import load_demo_policies
+    from rencai.policies.matching import run_match
+    from rencai.policies.models import Entitlement
+
+    run_demo("--talents", "600")
+    load_demo_policies()
+    run_match(evaluation_date=REFERENCE_DATE)
+    talent = Talent.objects.order_by("id").first()
+    card = GoldCard.objects.create(
+        card_number="QZ2026999999",
+        talent=talent,
+        region=talent.region,
+        tier="C",
+        issued_on=REFERENCE_DATE,
+        valid_until=REFERENCE_DATE + dt.timedelta(days=3 * 365),
+    )
+    CardVerification.objects.create(card=card, card_number=card.card_number, result="ok")
+    assert Entitlement.objects.exists()
+    run_demo("--talents", "600", "--reset")
+    assert Talent.objects.count() == 600
+    assert not GoldCard.objects.exists() and not Entitlement.objects.exists()
+    assert CardVerification.objects.get().card_id is None  # the log row stays, detached from the card
