@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the bundled Swagger UI for /api/docs (otherwise it is fetched from a CDN)
     "django_tasks",
     "django_tasks_db",
     "rencai.core",

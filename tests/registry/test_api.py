@@ -3,8 +3,10 @@
 import base64
 import datetime as dt
 import json
+import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from rencai.accounts.models import ApiToken
@@ -572,4 +574,8 @@ def test_openapi_schema_and_docs_page_render_with_the_registry_endpoints(client,
     ):
         assert path in paths
     assert "patch" in paths["/api/registry/talents/{talent_id}"]
-    assert "swagger" in docs.content.decode().lower()
+    page = docs.content.decode()
+    assert "swagger-ui-bundle.js" in page and "/api/openapi.json" in page
+    assert "cdn." not in page and "https://" not in page  # served locally: no network at run time
+    bundle = re.search(r'src="/static/([^"]*swagger-ui-bundle\.js)"', page).group(1)
+    assert finders.find(bundle) is not None  # collected by collectstatic, served by whitenoise
