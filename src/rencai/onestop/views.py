@@ -1,0 +1,607 @@
+"""One-stop service pages (最多跑一次): the catalogue and the one application form, my applications, the
+window queue with its one correction notice, department queues, the dashboard, the gold card with its QR code,
+and the provider's verification and voucher redemption.
+
+Thin by design: reads go through `selectors` (scoped; out of scope is NotFound, rendered as 404), writes
+through `services` (permission, state machine, audit). A refused write (DomainError) is shown on the page.
+"""
+
+import uuid
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rencai.core.errors import DomainError, NotFound, PermissionDenied
+from rencai.onestop import selectors, services
+from rencai.onestop.forms import (
+    ApplyForm,
+    CardSearchForm,
+    DecisionForm,
+    LoanDecisionForm,
+    RedeemForm,
+    ResubmitForm,
+    ReturnForm,
+    RevokeForm,
+    VerifyForm,
+)
+from rencai.onestop.models import ApplicationState, MaterialType, Outcome, StepTask
+from rencai.onestop.statemachine import APPLICANT, DEPARTMENT, WINDOW, role_of
+from rencai.onestop.tokens import card_token
+from rencai.onestop.verification import flush_verification_log, may_verify, verify_card
+from rencai.registry import selectors as registry_selectors
+
+OFFICER_ROLES = ("city_org_dept", "county_org_dept")
+WITHDRAWABLE = ("draft", "submitted", "returned", "resubmitted")
+LOG_ROWS = 30
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+
+
+def _paginate(request, items, per_page: int | None = None) -> tuple[Page, str]:
+    """One COUNT and one page query; `query` is the querystring without `page`."""
+    page = Paginator(items, per_page or settings.RENCAI_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return page, params.urlencode()
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _show_error(request, error: DomainError) -> None:
+    """A refusal as page messages: the message, then each detail (e.g. every failed clause)."""
+    messages.error(request, error.message)
+    for detail in error.details:
+        text = detail.get("message_en") if _english() else detail.get("message_zh")
+        if text:
+            messages.error(request, text)
+
+
+def _is_officer(user) -> bool:
+    return user.is_superuser or user.role in OFFICER_ROLES
+
+
+def _require_officer(user) -> None:
+    if not _is_officer(user):
+        raise PermissionDenied(
+            "只有组织部门工作人员可以使用此页面", "Only organization officers may use this page"
+        )
+
+
+def _role(user, application) -> str:
+    try:
+        return role_of(user, application)
+    except PermissionDenied:
+        return ""
+
+
+def _applying_talent(request):
+    """The talent an application is for: the signed-in talent, or the employee an enterprise chose."""
+    user = request.user
+    if user.role == "talent":
+        talent = selectors.own_talent(user)
+        if talent is None:
+            raise NotFound("您的账号尚未关联人才档案", "Your account is not linked to a talent record")
+        return talent
+    if user.role == "enterprise":
+        talent_id = request.GET.get("talent") or request.POST.get("talent")
+        if not str(talent_id or "").isdigit():
+            return None
+        talent = selectors.get_talent(user, int(talent_id))
+        if talent.current_employer_id != user.enterprise_id:
+            raise NotFound()
+        return talent
+    raise PermissionDenied("只有人才本人或其用人单位可以申请", "Only the talent or their employer may apply")
+
+
+def _employees(user) -> list:
+    if user.role != "enterprise":
+        return []
+    return list(registry_selectors.talents_for(user).order_by("name")[:1000])
+
+
+def qr_svg(text: str) -> str:
+    """The QR code of `text` as inline SVG (error correction M: survives a scratched phone screen)."""
+    return segno.make(text, error="m").svg_inline(scale=4, border=2, title=_("人才金卡二维码"))
+
+
+# -- catalogue and the one application form -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def catalogue(request):
+    user = request.user
+    talent = _applying_talent(request) if user.role in ("talent", "enterprise") else None
+    if talent is not None:
+        items = selectors.items_in_region(talent.region)
+    elif user.role in ("talent", "enterprise"):
+        items = []  # an enterprise chooses the employee first
+    else:
+        items = selectors.catalogue_for(user)
+    context = {
+        "talent": talent,
+        "items": items,
+        "employees": _employees(user),
+        "can_apply": talent is not None,
+    }
+    return render(request, "onestop/catalogue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request, code: str):
+    user = request.user
+    talent = _applying_talent(request)
+    if talent is None:
+        return redirect("onestop:catalogue")
+    item = selectors.item_in_region(code, talent.region)
+    if item is None:
+        raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
+    preview = selectors.application_preview(user, talent, item)
+    form_kwargs = {
+        "missing_types": preview.missing,
+        "needs_child_name": item.outcome == Outcome.EDUCATION_VOUCHER,
+    }
+    if request.method == "POST":
+        form = ApplyForm(request.POST, request.FILES, **form_kwargs)
+        if form.is_valid():
+            try:
+                application = services.apply(
+                    actor=user,
+                    item=item,
+                    talent=talent,
+                    materials=form.given_materials(),
+                    form_data=form.form_data(),
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except NotFound:
+                raise
+            except DomainError as error:
+                _show_error(request, error)
+            else:
+                messages.success(request, _("申请已提交，窗口将尽快受理。"))
+                return redirect("onestop:application_detail", pk=application.pk)
+    else:
+        form = ApplyForm(initial={"idempotency_key": uuid.uuid4().hex}, **form_kwargs)
+    context = {"item": item, "talent": talent, "preview": preview, "form": form}
+    return render(request, "onestop/apply.html", context)
+
+
+# -- my applications, offers, card, vouchers, loans ---------------------------------------------------------
+
+
+def _with_steps(applications):
+    steps = selectors.with_colour(
+        StepTask.objects.select_related("department", "step").order_by("group", "id")
+    )
+    return applications.select_related("correction_notice").prefetch_related(
+        Prefetch("steps", queryset=steps)
+    )
+
+
+@login_required
+@require_GET
+def my_applications(request):
+    user = request.user
+    if user.role not in ("talent", "enterprise"):
+        raise PermissionDenied("此页面供人才和用人单位使用", "This page is for talents and employers")
+    if user.role == "talent":
+        applications = selectors.applications_of_talent(user)
+    else:
+        applications = selectors.applications_for(user)
+    page, query = _paginate(request, _with_steps(applications.exclude(state=ApplicationState.OFFERED)))
+    context = {
+        "page": page,
+        "query": query,
+        "offers": list(selectors.offers_of(user).select_related("item")),
+        "cards": list(selectors.cards_of(user)),
+        "vouchers": list(selectors.vouchers_of(user)),
+        "loans": list(selectors.loans_of(user)),
+        "talent": selectors.own_talent(user),
+    }
+    return render(request, "onestop/my_applications.html", context)
+
+
+@login_required
+@require_GET
+def application_detail(request, pk: int):
+    user = request.user
+    detail = selectors.application_detail(user, pk)
+    application = detail.application
+    role = _role(user, application)
+    state = application.state
+    context = {
+        "detail": detail,
+        "application": application,
+        "role": role,
+        "eligibility": application.eligibility or {},
+        "can_withdraw": role == APPLICANT and state in WITHDRAWABLE,
+        "is_offer": role == APPLICANT and state == ApplicationState.OFFERED,
+        "needs_child_name": application.item.outcome == Outcome.EDUCATION_VOUCHER,
+        "my_steps": [s for s in detail.steps if role == DEPARTMENT and s.department_id == user.department_id],
+    }
+    if role == APPLICANT and state == ApplicationState.RETURNED:
+        context["resubmit_form"] = ResubmitForm(material_types=_to_give_again(application, detail.notice))
+    if role == WINDOW and state in (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED):
+        needs = selectors.materials_needed(application.talent, application.item)
+        context["needs"] = needs
+        context["can_accept"] = state == ApplicationState.SUBMITTED or application.window_officer_id in (
+            None,
+            user.pk,
+        )
+        if state == ApplicationState.SUBMITTED and detail.notice is None:
+            context["return_form"] = ReturnForm(needs=needs)
+    return render(request, "onestop/application_detail.html", context)
+
+
+def _to_give_again(application, notice) -> list[MaterialType]:
+    """The material types the notice listed, plus any the item needs that the library still lacks."""
+    codes = [entry["material_type"] for entry in (notice.items if notice else [])]
+    codes += [
+        need.material_type.code
+        for need in selectors.materials_needed(application.talent, application.item)
+        if need.missing
+    ]
+    by_code = {t.code: t for t in selectors.material_types().filter(code__in=codes)}
+    return [by_code[code] for code in dict.fromkeys(codes) if code in by_code]
+
+
+@login_required
+@require_POST
+def resubmit(request, pk: int):
+    user = request.user
+    application = selectors.get_application(user, pk)
+    notice = getattr(application, "correction_notice", None)
+    form = ResubmitForm(request.POST, request.FILES, material_types=_to_give_again(application, notice))
+    if form.is_valid():
+        try:
+            services.resubmit(
+                actor=user,
+                application=application,
+                materials=form.given_materials(),
+                comment=form.cleaned_data["comment"],
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            _show_error(request, error)
+        else:
+            messages.success(request, _("补正材料已提交，原受理人员将继续办理。"))
+    return redirect("onestop:application_detail", pk=pk)
+
+
+def _act(request, pk: int, action, success: str):
+    """Run a one-button action on an application and come back to it with the outcome."""
+    application = selectors.get_application(request.user, pk)
+    try:
+        action(application)
+    except NotFound:
+        raise
+    except DomainError as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("onestop:application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda a: services.withdraw(
+            actor=request.user, application=a, comment=request.POST.get("comment", "")
+        ),
+        _("申请已撤回。"),
+    )
+
+
+@login_required
+@require_POST
+def confirm_offer(request, pk: int):
+    child_name = request.POST.get("child_name", "").strip()
+    form_data = {"child_name": child_name} if child_name else None
+    return _act(
+        request,
+        pk,
+        lambda a: services.confirm_offer(actor=request.user, application=a, form_data=form_data),
+        _("已确认，无需再提交材料，正在转相关部门办理。"),
+    )
+
+
+@login_required
+@require_POST
+def decline_offer(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda a: services.decline_offer(actor=request.user, application=a),
+        _("已放弃该事项。"),
+    )
+
+
+# -- the window ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def window_queue(request):
+    user = request.user
+    _require_officer(user)
+    page, query = _paginate(request, selectors.window_queue(user).select_related("correction_notice"))
+    return render(request, "onestop/window_queue.html", {"page": page, "query": query})
+
+
+@login_required
+@require_POST
+def accept(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda a: services.accept(actor=request.user, application=a, comment=request.POST.get("comment", "")),
+        _("已受理，已分送相关部门并联办理。"),
+    )
+
+
+@login_required
+@require_POST
+def return_application(request, pk: int):
+    user = request.user
+    application = selectors.get_application(user, pk)
+    form = ReturnForm(request.POST, needs=selectors.materials_needed(application.talent, application.item))
+    if not form.is_valid():
+        for error in form.non_field_errors():
+            messages.error(request, error)
+        return redirect("onestop:application_detail", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda a: services.return_with_notice(
+            actor=user, application=a, items=form.notice_items(), note=form.cleaned_data["note"]
+        ),
+        _("已退回，并一次性告知全部补正事项。"),
+    )
+
+
+# -- department steps ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def department_queue(request):
+    user = request.user
+    if user.role != "department" and not user.is_superuser:
+        raise PermissionDenied("此页面供职能部门使用", "This page is for departments")
+    page, query = _paginate(request, selectors.department_queue(user))
+    context = {
+        "page": page,
+        "query": query,
+        "loans": list(selectors.loan_queue(user)[:50]),
+        "loan_form": LoanDecisionForm(),
+    }
+    return render(request, "onestop/department_queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_detail(request, pk: int):
+    user = request.user
+    task = selectors.get_step_task(user, pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide_step(
+                actor=user, task=task, approve=form.approve, reason=form.cleaned_data["reason"]
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            _show_error(request, error)
+        else:
+            messages.success(request, _("已办理：%(action)s") % {"action": task.step.action})
+            return redirect("onestop:department_queue")
+    detail = selectors.application_detail(user, task.application_id)
+    task.colour = selectors.step_colour(task)
+    context = {"task": task, "detail": detail, "application": detail.application, "form": form}
+    return render(request, "onestop/step_detail.html", context)
+
+
+@login_required
+@require_GET
+def loan_detail(request, pk: int):
+    user = request.user
+    referral = selectors.get_loan(user, pk)
+    can_decide = (
+        referral.status == "referred"
+        and user.role == "department"
+        and (user.department_id == referral.department_id)
+    )
+    context = {"referral": referral, "can_decide": can_decide, "loan_form": LoanDecisionForm()}
+    return render(request, "onestop/loan_detail.html", context)
+
+
+@login_required
+@require_POST
+def loan_decision(request, pk: int):
+    user = request.user
+    referral = selectors.get_loan(user, pk)
+    form = LoanDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_loan_decision(
+                actor=user,
+                referral=referral,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            _show_error(request, error)
+        else:
+            messages.success(request, _("已记录审批结果。"))
+    return redirect("onestop:loan_detail", pk=pk)
+
+
+# -- the dashboard ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    user = request.user
+    if not (_is_officer(user) or user.role == "department"):
+        raise PermissionDenied("此页面供工作人员使用", "This page is for officers")
+    board = selectors.dashboard(user)
+    chart = {
+        "departments": [row.label for row in board.by_department],
+        "department_rates": [_percent(row.rate) for row in board.by_department],
+        "items": [row.label for row in board.by_item],
+        "item_rates": [_percent(row.rate) for row in board.by_item],
+        "series_name": _("按时办结率（%）"),
+    }
+    states = [(ApplicationState(s).label, n) for s, n in sorted(board.applications_by_state.items())]
+    context = {"board": board, "chart": chart, "states": states}
+    return render(request, "onestop/dashboard.html", context)
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
+# -- gold cards ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def card_list(request):
+    user = request.user
+    _require_officer(user)
+    form = CardSearchForm(request.GET)
+    cards = selectors.cards_of(user)
+    if form.is_valid():
+        q, status = form.cleaned_data["q"].strip(), form.cleaned_data["status"]
+        if q:
+            cards = cards.filter(Q(card_number__icontains=q) | Q(talent__name__icontains=q))
+        if status:
+            cards = cards.filter(status=status)
+    page, query = _paginate(request, cards)
+    return render(request, "onestop/card_list.html", {"page": page, "query": query, "form": form})
+
+
+@login_required
+@require_GET
+def my_card(request):
+    card = selectors.cards_of(request.user).order_by("status", "-issued_on", "-id").first()
+    if card is None:
+        return render(request, "onestop/no_card.html")
+    return redirect("onestop:card_detail", pk=card.pk)
+
+
+@login_required
+@require_GET
+def card_detail(request, pk: int):
+    user = request.user
+    card = selectors.get_card(user, pk)
+    token = card_token(card) if card.status == "active" else ""
+    flush_verification_log()
+    context = {
+        "card": card,
+        "token": token,
+        "qr": mark_safe(qr_svg(token)) if token else "",  # segno's own SVG of our token
+        "verifications": list(selectors.verifications_of_card(user, card)[:LOG_ROWS]),
+        "can_revoke": _is_officer(user) and card.status == "active",
+        "revoke_form": RevokeForm(),
+    }
+    return render(request, "onestop/card_detail.html", context)
+
+
+@login_required
+@require_POST
+def revoke_card(request, pk: int):
+    user = request.user
+    card = selectors.get_card(user, pk)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写注销原因"))
+        return redirect("onestop:card_detail", pk=pk)
+    try:
+        services.revoke_gold_card(actor=user, card=card, reason=form.cleaned_data["reason"])
+    except NotFound:
+        raise
+    except DomainError as error:
+        _show_error(request, error)
+    else:
+        messages.success(request, _("人才金卡已注销，核验将失败。"))
+    return redirect("onestop:card_detail", pk=pk)
+
+
+# -- providers: verify a card, redeem a voucher -------------------------------------------------------------
+
+
+def _provider_page(request, *, verify_form=None, redeem_form=None, result=None, redeemed=None, status=200):
+    user = request.user
+    if not may_verify(user):
+        raise PermissionDenied(
+            "只有服务提供方可以核验与兑付", "Only providers may verify cards and redeem vouchers"
+        )
+    flush_verification_log()
+    context = {
+        "verify_form": verify_form or VerifyForm(),
+        "redeem_form": redeem_form or RedeemForm(),
+        "result": result,
+        "redeemed": redeemed,
+        "log": list(selectors.verifications_of_provider(user)[:LOG_ROWS]),
+    }
+    return render(request, "onestop/provider_home.html", context, status=status)
+
+
+@login_required
+@require_GET
+def provider_home(request):
+    return _provider_page(request)
+
+
+@login_required
+@require_POST
+def provider_verify(request):
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        return _provider_page(request, verify_form=form)
+    token = "".join(form.cleaned_data["token"].split())  # a scanner may add line breaks
+    result = verify_card(provider=request.user, token=token)
+    return _provider_page(request, result=result)
+
+
+@login_required
+@require_POST
+def provider_redeem(request):
+    form = RedeemForm(request.POST)
+    if not form.is_valid():
+        return _provider_page(request, redeem_form=form)
+    try:
+        voucher = services.redeem_voucher(
+            provider=request.user, voucher_number=form.cleaned_data["voucher_number"]
+        )
+    except DomainError as error:
+        _show_error(request, error)
+        return _provider_page(request, redeem_form=form)
+    messages.success(
+        request,
+        _("兑付成功：%(number)s，%(child)s，%(amount)s 元")
+        % {"number": voucher.voucher_number, "child": voucher.child_name, "amount": voucher.amount},
+    )
+    return _provider_page(request, redeemed=voucher)
