@@ -233,6 +233,7 @@ def start_server(args, port: int, env: dict) -> subprocess.Popen:
 
 
 def wait_for_server(command: list[str], port: int, env: dict, access_log: bool) -> subprocess.Popen:
+    env = {"RENCAI_VERIFICATION_LOG_DELAY": "0.5", **env}  # as `rencai serve` runs it
     server = subprocess.Popen(
         command,
         env=env,
@@ -345,6 +346,9 @@ def bench_verify(args, env: dict) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # graceful: workers finish their requests and exit
         server.wait(timeout=30)
+    from rencai.onestop.verification import flush_verification_log
+
+    flush_verification_log()  # the spool files the stopped workers left (granian runs no atexit hooks)
     logged = CardVerification.objects.count() - logged_before
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -165,25 +166,29 @@ def _card_status(card_number: str) -> tuple | None:
 
 
 class VerificationLog:
-    """Writes CardVerification rows: at once by default, or in batches every `delay` seconds when configured.
+    """Writes CardVerification rows: at once by default, or through a spool file when a delay is configured.
 
-    By default (RENCAI_VERIFICATION_LOG_DELAY=0) every check writes its row before answering: nothing can be
-    lost, and it is what `rencai serve` (granian) runs, because granian stops its worker processes without
-    running Python's atexit hooks (measured: ~1,100 of 12,000 rows lost at shutdown with batching).
-    Why batches exist: one INSERT and one commit per check costs a round trip and a WAL flush each. With a
-    delay > 0 (gunicorn, whose graceful stop does run atexit), rows wait in this process for at most `delay`
-    seconds and are written by a background
-    thread with one multi-row INSERT; on normal shutdown (gunicorn's graceful stop, Ctrl-C, `sys.exit`) the
-    remainder is written by an atexit hook. What can be lost: the last `delay` seconds of checks if the
-    process is killed outright (SIGKILL, out of memory, power cut). The log is an access record, not the
-    card's state, so we accept that window; a caller that must see its row at once calls `flush()`.
-    Inside a transaction (a service, a test) the row joins the caller's transaction as usual.
+    Why a spool: one INSERT and one commit per check cost a round trip and a WAL flush each, most of a
+    verification's time. With RENCAI_VERIFICATION_LOG_DELAY > 0 (what `rencai serve` sets), each check
+    appends one JSON line to this process's spool file under `var/verification-spool/` before answering —
+    a write() into the operating system, which keeps it even if the process is killed the next instant —
+    and a background thread moves the lines into the database every `delay` seconds with one multi-row
+    INSERT. Files left by a process that died (or by granian, which stops workers without running Python's
+    atexit hooks) are claimed by an atomic rename and written by whichever process flushes next, so no
+    check is lost short of the machine itself failing before the disk write. With the delay at 0 (the
+    default, and always inside a transaction: services, tests) the row is saved at once.
     """
 
-    def __init__(self) -> None:
-        self._rows: list[CardVerification] = []
+    def __init__(self, *, delay: float | None = None, directory: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._pid: int | None = None
+        self._spool = None
+        self._sequence = 0
+        if delay is not None:  # otherwise from settings / the environment, on first use
+            self.__dict__["delay"] = delay
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            self.__dict__["directory"] = directory
 
     @functools.cached_property
     def delay(self) -> float:
@@ -195,27 +200,99 @@ class VerificationLog:
             )
         )
 
+    @functools.cached_property
+    def directory(self) -> Path:
+        directory = Path(settings.VAR_DIR) / "verification-spool"
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
     def add(self, row: CardVerification) -> None:
         if self.delay <= 0 or connection.in_atomic_block:
             row.save(force_insert=True)
             return
+        line = json.dumps(
+            [
+                row.card_id,
+                row.card_number,
+                row.provider_id,
+                row.verified_at.isoformat(),
+                row.result,
+                row.channel,
+            ]
+        )
         with self._lock:
-            self._rows.append(row)
-            if self._pid != os.getpid():  # first row in this process (gunicorn forks after import)
+            if self._pid != os.getpid():  # first row in this process (servers fork after import)
                 self._pid = os.getpid()
+                self._spool = None
                 threading.Thread(target=self._run, name="verification-log", daemon=True).start()
+            if self._spool is None:
+                self._spool = open(self.directory / f"{os.getpid()}.spool", "a", encoding="utf-8")
+            self._spool.write(line + "\n")
+            self._spool.flush()
 
     def flush(self) -> int:
+        """Write every complete spool file of this process and of dead ones into the database."""
         with self._lock:
-            rows, self._rows = self._rows, []
-        if not rows:
-            return 0
+            if self._spool is not None and self._spool.tell() > 0:
+                self._spool.close()
+                self._spool = None
+                self._sequence += 1
+                own = self.directory / f"{os.getpid()}.spool"
+                own.rename(own.with_name(f"{os.getpid()}-{self._sequence}.ready"))
+        written = 0
+        for path in sorted(self.directory.glob("*")):
+            claimed = self._claim(path)
+            if claimed is not None:
+                written += self._write(claimed)
+        return written
+
+    def _claim(self, path: Path) -> Path | None:
+        """Take a file to write: ready files of any process, the open spool of a process that is gone."""
+        if path.suffix == ".spool":
+            pid = int(path.stem) if path.stem.isdigit() else 0
+            if pid == os.getpid() or _alive(pid):
+                return None
+        elif path.suffix not in (".ready", ".claimed"):
+            return None
+        if path.suffix == ".claimed" and not path.stem.endswith(f"@{os.getpid()}"):
+            owner = path.stem.rsplit("@", 1)[-1]
+            if not owner.isdigit() or _alive(int(owner)):
+                return None  # another live process is writing it
+        target = path.with_name(f"{path.stem.split('@')[0]}@{os.getpid()}.claimed")
         try:
-            CardVerification.objects.bulk_create(rows, batch_size=1000)
-        except Exception:
-            with self._lock:  # keep them for the next attempt, in order
-                self._rows[:0] = rows
-            raise
+            path.rename(target)  # atomic: of two processes, one wins
+        except FileNotFoundError:
+            return None
+        return target
+
+    def _write(self, path: Path) -> int:
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                card_id, number, provider_id, at, result, channel = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash mid-write; the rest is kept
+            rows.append(
+                CardVerification(
+                    card_id=card_id,
+                    card_number=number,
+                    provider_id=provider_id,
+                    verified_at=dt.datetime.fromisoformat(at),
+                    result=result,
+                    channel=channel,
+                )
+            )
+        # A card deleted since the check (demo reset) must not fail the batch: keep the row, drop the link.
+        existing = set(
+            GoldCard.objects.filter(pk__in={r.card_id for r in rows if r.card_id}).values_list(
+                "pk", flat=True
+            )
+        )
+        for row in rows:
+            if row.card_id not in existing:
+                row.card_id = None
+        CardVerification.objects.bulk_create(rows, batch_size=1000)
+        path.unlink()
         return len(rows)
 
     def _run(self) -> None:
@@ -228,12 +305,24 @@ class VerificationLog:
                 connections.close_all()  # a broken connection is reopened on the next flush
 
 
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 verification_log = VerificationLog()
 atexit.register(lambda: verification_log.flush())
 
 
 def flush_verification_log() -> int:
-    """Write the rows this process still holds (tests, shutdown, a page that must show the latest checks)."""
+    """Write the checks still spooled (this process's and dead ones'): tests, a page showing the latest."""
     return verification_log.flush()
 
 

@@ -58,6 +58,8 @@ class Command(BaseCommand):
     def serve(self, command, bin_dir, host, port, no_worker) -> None:
         # A SIGTERM (systemd, `kill`) stops the server and the worker too instead of orphaning them.
         signal.signal(signal.SIGTERM, _stop)
+        # Card checks are logged through a spool file and written in batches (see onestop.verification).
+        os.environ.setdefault("RENCAI_VERIFICATION_LOG_DELAY", "0.5")
         processes = [subprocess.Popen(command)]
         if not no_worker:
             # Reminders, matching runs and notification delivery run here (django-tasks, database backend).
