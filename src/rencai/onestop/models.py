@@ -422,6 +422,19 @@ class GoldCard(models.Model):
         return self.card_number
 
 
+class VerificationOutcome(models.TextChoices):
+    OK = "ok", _("有效")
+    REVOKED = "revoked", _("已注销")
+    EXPIRED = "expired", _("已过期")
+    INVALID = "invalid", _("无效二维码")
+    UNKNOWN = "unknown", _("查无此卡")
+
+
+class VerificationChannel(models.TextChoices):
+    ONLINE = "online", _("在线")
+    OFFLINE = "offline", _("离线")
+
+
 class CardVerification(models.Model):
     """One check of a card by a provider (online through the API, or offline and reported later)."""
 
@@ -435,8 +448,10 @@ class CardVerification(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("服务提供方"), null=True, on_delete=models.PROTECT
     )
     verified_at = models.DateTimeField(_("核验时间"), default=timezone.now, db_index=True)
-    result = models.CharField(_("结果"), max_length=10)  # ok, revoked, expired, invalid, unknown
-    channel = models.CharField(_("方式"), max_length=10, default="online")  # online, offline
+    result = models.CharField(_("结果"), max_length=10, choices=VerificationOutcome.choices)
+    channel = models.CharField(
+        _("方式"), max_length=10, choices=VerificationChannel.choices, default=VerificationChannel.ONLINE
+    )
 
     class Meta:
         verbose_name = _("金卡核验记录")
