@@ -31,6 +31,7 @@ NAVIGATION = [
     ("onestop:my_applications", _("我的办事"), {"talent", "enterprise"}),
     ("onestop:window_queue", _("综合窗口"), {"city_org_dept", "county_org_dept", "all"}),
     ("onestop:department_queue", _("部门待办"), {"department", "all"}),
+    ("onestop:item_manage", _("服务事项"), {"city_org_dept", "county_org_dept", "all"}),
     ("onestop:dashboard", _("服务看板"), {"city_org_dept", "county_org_dept", "all"}),
     ("onestop:provider_home", _("核验与兑付"), {"provider"}),
     ("inbox", _("消息"), None),

@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from ninja import Field, Router, Schema, Status
 
-from rencai.core.errors import NotFound
+from rencai.core.errors import NotFound, ValidationFailed
 from rencai.onestop import selectors, services
 from rencai.onestop.models import Application
+from rencai.policies.models import Policy
 
 router = Router(tags=["onestop"])
 
@@ -32,6 +33,43 @@ class ItemOut(Schema):
     @staticmethod
     def resolve_materials(item) -> list[str]:
         return [t.code for t in item.materials.all()]
+
+
+class ItemStepOut(Schema):
+    group: int
+    department_kind: str
+    action: str
+    sla_working_days: int
+
+
+class ItemDetailOut(ItemOut):
+    is_active: bool
+    steps: list[ItemStepOut]
+
+    @staticmethod
+    def resolve_steps(item) -> list:
+        return list(item.steps.order_by("group", "department_kind"))
+
+
+class ItemStepIn(Schema):
+    group: int = 1
+    department_kind: str
+    action: str
+    sla_working_days: int
+
+
+class ItemIn(Schema):
+    """A service item as an officer defines it; `region` (GB/T 2260 code) and `code` only on creation."""
+
+    region: str = ""
+    code: str = ""
+    name: str
+    outcome: str
+    description: str = ""
+    policy: str | None = None
+    materials: list[str] = []
+    steps: list[ItemStepIn]
+    is_active: bool = True
 
 
 class StepOut(Schema):
@@ -207,6 +245,59 @@ def _detail(request, application: Application) -> Application:
 @router.get("/services/items", response=list[ItemOut], summary="服务事项 / Service items")
 def list_items(request):
     return selectors.catalogue_for(request.auth)
+
+
+def _item_spec(body: ItemIn, code: str) -> services.ItemSpec:
+    policy_id = None
+    if body.policy:
+        policy_id = Policy.objects.filter(code=body.policy).values_list("pk", flat=True).first()
+        if policy_id is None:
+            zh, en = f"未知的政策：{body.policy}", f"Unknown policy: {body.policy}"
+            raise ValidationFailed([{"field": "policy", "message_zh": zh, "message_en": en}])
+    steps = tuple(
+        services.StepSpec(s.department_kind, s.group, s.action, s.sla_working_days) for s in body.steps
+    )
+    return services.ItemSpec(
+        code=code,
+        name=body.name,
+        outcome=body.outcome,
+        description=body.description,
+        policy_id=policy_id,
+        material_codes=tuple(body.materials),
+        steps=steps,
+        is_active=body.is_active,
+    )
+
+
+@router.post("/services/items", response={201: ItemDetailOut}, summary="新增服务事项 / Define a service item")
+def create_item(request, body: ItemIn):
+    region = selectors.maintained_regions(request.auth).filter(code=body.region).first()
+    if region is None:
+        raise NotFound("区划不存在或不在您的辖区内", "No such region within your jurisdiction")
+    item = services.save_service_item(actor=request.auth, region=region, spec=_item_spec(body, body.code))
+    return Status(201, item)
+
+
+@router.put(
+    "/services/items/{item_id}", response=ItemDetailOut, summary="修改服务事项 / Change a service item"
+)
+def update_item(request, item_id: int, body: ItemIn):
+    item = selectors.get_item(request.auth, item_id)
+    services.require_catalogue_rights(request.auth, item.region)
+    if body.code and body.code != item.code:
+        raise ValidationFailed(
+            [
+                {
+                    "field": "code",
+                    "message_zh": "事项编码创建后不能修改",
+                    "message_en": "An item's code cannot change",
+                }
+            ]
+        )
+    item = services.save_service_item(
+        actor=request.auth, region=item.region, item=item, spec=_item_spec(body, item.code)
+    )
+    return item
 
 
 @router.post("/services/applications", response={201: ApplicationDetailOut}, summary="提交申请 / Apply")

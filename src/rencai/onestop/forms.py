@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rencai.onestop.services import NewMaterial, NoticeItem
+from rencai.onestop.models import MaterialType, Outcome
+from rencai.onestop.services import MAX_SLA_WORKING_DAYS, ItemSpec, NewMaterial, NoticeItem, StepSpec
+from rencai.registry.choices import DepartmentKind
 
 PROBLEM_CHOICES = [("", _("无问题")), ("missing", _("缺少")), ("wrong", _("有误"))]
 
@@ -154,3 +156,103 @@ class LoanDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("审批意见"), required=False, max_length=500)
+
+
+class ServiceItemForm(forms.Form):
+    """A service item as an officer maintains it. The region and code are chosen once, at creation."""
+
+    region = forms.ModelChoiceField(label=_("发布区划"), queryset=None, empty_label=None)
+    code = forms.SlugField(
+        label=_("事项编码"), max_length=60, help_text=_("字母、数字、下划线；与上级同编码即替代上级事项")
+    )
+    name = forms.CharField(label=_("事项名称"), max_length=200)
+    description = forms.CharField(
+        label=_("办理须知"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    outcome = forms.ChoiceField(label=_("办结产出"), choices=Outcome.choices)
+    policy = forms.ModelChoiceField(
+        label=_("兑现政策"),
+        queryset=None,
+        required=False,
+        empty_label=_("（不预审）"),
+        help_text=_("提交前由政策引擎预审资格"),
+    )
+    materials = forms.ModelMultipleChoiceField(
+        label=_("所需材料"),
+        queryset=MaterialType.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, regions, policies, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["policy"].queryset = policies
+        self.editing = editing
+        if editing:
+            del self.fields["region"]
+            del self.fields["code"]
+
+    def spec(self, steps: tuple[StepSpec, ...], *, code: str = "") -> ItemSpec:
+        data = self.cleaned_data
+        policy = data.get("policy")
+        return ItemSpec(
+            code=code or data["code"],
+            name=data["name"],
+            outcome=data["outcome"],
+            description=data.get("description", ""),
+            policy_id=policy.pk if policy else None,
+            material_codes=tuple(material.code for material in data.get("materials", [])),
+            steps=steps,
+            is_active=data.get("is_active", False),
+        )
+
+
+class StepForm(forms.Form):
+    """One row of the steps table; an empty row is ignored, a ticked 'delete' drops the step."""
+
+    department_kind = forms.ChoiceField(
+        label=_("办理部门"), choices=[("", "—"), *DepartmentKind.choices], required=False
+    )
+    group = forms.IntegerField(label=_("办理顺序"), min_value=1, max_value=20, initial=1, required=False)
+    action = forms.CharField(label=_("办理内容"), max_length=100, required=False)
+    sla_working_days = forms.IntegerField(
+        label=_("承诺时限（工作日）"), min_value=1, max_value=MAX_SLA_WORKING_DAYS, required=False
+    )
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not (data.get("department_kind") or (data.get("action") or "").strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_blank() or cleaned.get("DELETE"):
+            return cleaned
+        if not cleaned.get("department_kind"):
+            self.add_error("department_kind", _("请选择办理部门"))
+        if not (cleaned.get("action") or "").strip():
+            self.add_error("action", _("请填写办理内容"))
+        if cleaned.get("sla_working_days") is None and "sla_working_days" not in self.errors:
+            self.add_error("sla_working_days", _("请填写承诺时限"))
+        if cleaned.get("group") is None and "group" not in self.errors:
+            self.add_error("group", _("请填写办理顺序"))
+        return cleaned
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=2, can_delete=True, max_num=20, validate_max=True)
+
+
+def step_specs(formset) -> tuple[tuple[StepSpec, ...], list[int]]:
+    """The steps written in the table and, for each, the index of its row (to put errors back)."""
+    specs, rows = [], []
+    for index, form in enumerate(formset.forms):
+        data = form.cleaned_data
+        if not data or data.get("DELETE") or form.is_blank():
+            continue
+        specs.append(
+            StepSpec(data["department_kind"], data["group"], data["action"].strip(), data["sla_working_days"])
+        )
+        rows.append(index)
+    return tuple(specs), rows

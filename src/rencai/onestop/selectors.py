@@ -68,6 +68,37 @@ def get_item(user, item_id: int) -> ServiceItem:
     return item
 
 
+def maintained_regions(user) -> QuerySet:
+    """The regions whose items `user` may change (their own region and, for the city, its counties)."""
+    return visible_to(user, Region.objects.all()).order_by("path")
+
+
+def catalogue_to_maintain(user) -> list[tuple[ServiceItem, bool, ServiceItem | None]]:
+    """Every item an officer sees: (item, may change it, the higher item it replaces if any)."""
+    items = list(
+        visible_to(user, ServiceItem.objects.select_related("region", "policy"))
+        .annotate(step_count=Count("steps"))
+        .order_by("code", "region__path")
+    )
+    own = set(maintained_regions(user).values_list("pk", flat=True))
+    by_code: dict[str, list[ServiceItem]] = {}
+    for item in items:
+        by_code.setdefault(item.code, []).append(item)
+    rows = []
+    for item in items:
+        replaced = next(
+            (
+                other
+                for other in reversed(by_code[item.code])
+                if len(other.region.path) < len(item.region.path)
+                and item.region.path.startswith(other.region.path)
+            ),
+            None,
+        )
+        rows.append((item, item.region_id in own, replaced))
+    return rows
+
+
 def material_types() -> QuerySet:
     """Reference data: every material type (not tied to a place)."""
     return MaterialType.objects.order_by("code")

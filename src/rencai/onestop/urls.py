@@ -7,6 +7,9 @@ from rencai.onestop import views
 app_name = "onestop"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("items/", views.item_manage, name="item_manage"),
+    path("items/new/", views.item_new, name="item_new"),
+    path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("apply/<slug:code>/", views.apply, name="apply"),
     path("mine/", views.my_applications, name="my_applications"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),

@@ -20,7 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rencai.core.errors import DomainError, NotFound, PermissionDenied
+from rencai.core.access import visible_to
+from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from rencai.onestop import selectors, services
 from rencai.onestop.forms import (
     ApplyForm,
@@ -31,12 +32,16 @@ from rencai.onestop.forms import (
     ResubmitForm,
     ReturnForm,
     RevokeForm,
+    ServiceItemForm,
+    StepFormSet,
     VerifyForm,
+    step_specs,
 )
 from rencai.onestop.models import ApplicationState, MaterialType, Outcome, StepTask
 from rencai.onestop.statemachine import APPLICANT, DEPARTMENT, WINDOW, role_of
 from rencai.onestop.tokens import card_token
 from rencai.onestop.verification import flush_verification_log, may_verify, verify_card
+from rencai.policies.models import Policy
 from rencai.registry import selectors as registry_selectors
 
 OFFICER_ROLES = ("city_org_dept", "county_org_dept")
@@ -177,6 +182,121 @@ def apply(request, code: str):
         form = ApplyForm(initial={"idempotency_key": uuid.uuid4().hex}, **form_kwargs)
     context = {"item": item, "talent": talent, "preview": preview, "form": form}
     return render(request, "onestop/apply.html", context)
+
+
+# -- maintaining the catalogue (organization officers) ------------------------------------------------------
+
+
+@login_required
+@require_GET
+def item_manage(request):
+    _require_officer(request.user)
+    rows = selectors.catalogue_to_maintain(request.user)
+    return render(request, "onestop/item_manage.html", {"rows": rows})
+
+
+def _item_initial(item) -> tuple[dict, list[dict]]:
+    initial = {
+        "region": item.region_id,
+        "code": item.code,
+        "name": item.name,
+        "description": item.description,
+        "outcome": item.outcome,
+        "policy": item.policy_id,
+        "materials": [material.code for material in item.materials.all()],
+        "is_active": item.is_active,
+    }
+    steps = [
+        {
+            "department_kind": step.department_kind,
+            "group": step.group,
+            "action": step.action,
+            "sla_working_days": step.sla_working_days,
+        }
+        for step in item.steps.order_by("group", "department_kind")
+    ]
+    return initial, steps
+
+
+def _put_back(form, formset, rows: list[int], error: DomainError) -> list[str]:
+    """A refusal's details on the fields they concern; what belongs to no field is returned for the page."""
+    loose = []
+    for detail in error.details:
+        text = detail.get("message_en") if _english() else detail.get("message_zh")
+        field = detail.get("field", "")
+        if field.startswith("steps.") and field[6:].isdigit() and int(field[6:]) <= len(rows):
+            formset.forms[rows[int(field[6:]) - 1]].add_error(None, text)
+        elif field in form.fields:
+            form.add_error(field, text)
+        else:
+            loose.append(text)
+    return loose or ([] if error.details else [error.message])
+
+
+def _item_form_page(request, item=None):
+    user = request.user
+    _require_officer(user)
+    regions = selectors.maintained_regions(user)
+    policies = visible_to(user, Policy.objects.select_related("region")).order_by("region__path", "code")
+    kwargs = {"regions": regions, "policies": policies, "editing": item is not None}
+    loose = []
+    if request.method == "POST":
+        form = ServiceItemForm(request.POST, **kwargs)
+        formset = StepFormSet(request.POST, prefix="steps")
+        form_ok, steps_ok = form.is_valid(), formset.is_valid()
+        if steps_ok and not form_ok:  # show the table's problems too, all at once
+            steps, rows = step_specs(formset)
+            loose = _put_back(form, formset, rows, ValidationFailed(services.step_problems(steps)))
+        if form_ok and steps_ok:
+            steps, rows = step_specs(formset)
+            region = item.region if item is not None else form.cleaned_data["region"]
+            try:
+                saved = services.save_service_item(
+                    actor=user,
+                    region=region,
+                    item=item,
+                    spec=form.spec(steps, code=item.code if item is not None else ""),
+                )
+            except NotFound:
+                raise
+            except DomainError as error:
+                loose = _put_back(form, formset, rows, error)
+            else:
+                messages.success(request, _("服务事项已保存，新受理的办件按此执行。"))
+                return redirect("onestop:item_edit", pk=saved.pk)
+    else:
+        source = item
+        if source is None and str(request.GET.get("from", "")).isdigit():
+            source = selectors.get_item(user, int(request.GET["from"]))  # a county redefines the city's item
+        initial, steps = _item_initial(source) if source is not None else ({"is_active": True}, [])
+        initial.setdefault("region", regions.first())
+        if item is None and source is not None:
+            initial["region"] = (
+                regions.exclude(pk=source.region_id).filter(path__startswith=source.region.path).first()
+                or regions.first()
+            )
+        form = ServiceItemForm(initial=initial, **kwargs)
+        formset = StepFormSet(initial=steps, prefix="steps")
+    context = {"form": form, "formset": formset, "item": item, "loose_errors": loose}
+    return render(request, "onestop/item_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_new(request):
+    return _item_form_page(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request, pk: int):
+    item = selectors.get_item(request.user, pk)
+    if not selectors.maintained_regions(request.user).filter(pk=item.region_id).exists():
+        raise PermissionDenied(
+            "上级事项只能由上级维护；可在本辖区另行定义同编码事项",
+            "A higher region's item is changed there; define an item with the same code for your region",
+        )
+    return _item_form_page(request, item)
 
 
 # -- my applications, offers, card, vouchers, loans ---------------------------------------------------------
