@@ -94,3 +94,18 @@ def test_the_task_and_the_command_run_the_sweep(onestop, coloured):
     out = StringIO()
     call_command("remind", "--date", TODAY.isoformat(), stdout=out)
     assert "临近时限提醒 0 件，超期督办 0 件" in out.getvalue()
+
+
+def test_schedule_starts_each_recurring_chain_once(db):
+    from django_tasks_db.models import DBTaskResult
+
+    out = StringIO()
+    call_command("schedule", stdout=out)
+    call_command("schedule", stdout=StringIO())  # `rencai serve` runs it at every start
+
+    waiting = DBTaskResult.objects.filter(status="READY")
+    assert sorted(r.task_path.rsplit(".", 1)[1] for r in waiting) == ["match_task", "reminder_sweep"]
+    hours = {r.task_path.rsplit(".", 1)[1]: timezone.localtime(r.run_after).hour for r in waiting}
+    assert hours == {"match_task": 2, "reminder_sweep": 8}
+    assert all(r.run_after > timezone.now() for r in waiting)
+    assert "已安排：政策匹配" in out.getvalue()

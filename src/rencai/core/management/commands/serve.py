@@ -63,6 +63,7 @@ class Command(BaseCommand):
         processes = [subprocess.Popen(command)]
         if not no_worker:
             # Reminders, matching runs and notification delivery run here (django-tasks, database backend).
+            subprocess.run([os.path.join(bin_dir, "rencai"), "schedule"], check=True)
             processes.append(subprocess.Popen([os.path.join(bin_dir, "rencai"), "db_worker"]))
         self.stdout.write(f"Rencai 已启动：http://{host}:{port}/  (Ctrl-C 退出)")
         try:
