@@ -232,20 +232,45 @@ def apply(
     """
     talent = _talent_for(actor, talent)
     if idempotency_key:
-        existing = Application.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _same_request(idempotency_key, talent, item)
         if existing is not None:
-            if existing.talent_id != talent.pk or existing.item_id != item.pk:
-                raise DomainError(
-                    "idempotency_conflict",
-                    "该幂等键已用于其他申请",
-                    "The idempotency key was used for another request",
-                )
             return existing
     form_data = dict(form_data or {})
     _check_can_apply(talent, item, form_data)
     eligibility = selectors.eligibility_of(talent, item)
     if not eligibility.eligible:
         raise Ineligible(eligibility)
+    try:
+        return _create_application(
+            actor,
+            talent,
+            item,
+            eligibility,
+            materials,
+            form_data,
+            idempotency_key or uuid.uuid4().hex,
+            submit,
+        )
+    except IntegrityError:
+        # the same request arrived twice at once: the other one stored it first, answer with that one
+        existing = _same_request(idempotency_key, talent, item) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+
+
+def _same_request(idempotency_key: str, talent: Talent, item: ServiceItem) -> Application | None:
+    existing = Application.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and (existing.talent_id != talent.pk or existing.item_id != item.pk):
+        raise DomainError(
+            "idempotency_conflict",
+            "该幂等键已用于其他申请",
+            "The idempotency key was used for another request",
+        )
+    return existing
+
+
+def _create_application(actor, talent, item, eligibility, materials, form_data, key, submit) -> Application:
     with transaction.atomic():
         for given in materials or []:
             _store_material(actor=actor, talent=talent, given=given)
@@ -257,7 +282,7 @@ def apply(
             form_data=form_data,
             eligibility=eligibility.explanation,
             amount=eligibility.amount,
-            idempotency_key=idempotency_key or uuid.uuid4().hex,
+            idempotency_key=key,
             submitted_by=actor,
         )
         transition(application, "submitted" if submit else "draft", actor=actor, role=APPLICANT)
