@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OnestopConfig(AppConfig):
@@ -6,4 +7,4 @@ class OnestopConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "rencai.onestop"
-    verbose_name = "一站式人才服务"
+    verbose_name = _("一站式人才服务")
