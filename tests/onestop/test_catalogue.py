@@ -227,6 +227,25 @@ def test_running_deadlines_keep_their_promised_dates(onestop, world):
     )  # same row, changed in place
 
 
+def test_a_running_application_opens_its_later_group_as_now_defined(onestop, world):
+    item = services.save_service_item(actor=onestop.window, region=world.county_a, spec=recruit_spec())
+    for code in ("id_copy", "employment_contract"):
+        services.add_material(actor=onestop.talent_user, given=services.NewMaterial(code, f"电子证照 {code}"))
+    application = services.apply(actor=onestop.talent_user, item=item)
+    services.accept(actor=onestop.window, application=application)
+    assert sorted(application.steps.values_list("department__kind", flat=True)) == ["finance", "hrss"]
+
+    longer_review = (*RECRUIT_STEPS[:2], StepSpec("org", 2, "人才办审定并公示", 7))
+    services.save_service_item(
+        actor=onestop.window, region=world.county_a, item=item, spec=recruit_spec(steps=longer_review)
+    )
+    for task in application.steps.all():
+        services.decide_step(actor=onestop.officers[task.department.kind], task=task, approve=True)
+
+    review = application.steps.get(department__kind="org")
+    assert review.due_on == add_working_days(review.opened_on, 7)
+
+
 def test_a_step_applications_went_through_cannot_be_removed_and_nothing_changes(onestop, world):
     city = world.users["city_org_dept"]
     item = onestop.items["gold_card"]

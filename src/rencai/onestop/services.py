@@ -1273,7 +1273,8 @@ def save_service_item(
     *, actor, region: Region, spec: ItemSpec, item: ServiceItem | None = None
 ) -> ServiceItem:
     """Create an item of `region` or change `item`; all of it is stored or none. Changed steps apply to
-    applications accepted from now on; deadlines already running keep their promised dates."""
+    department steps opened from now on (new applications, and later groups of running ones); steps
+    already open keep their promised deadlines."""
     if item is not None:
         if not visible_to(actor, ServiceItem.objects.filter(pk=item.pk)).exists():
             raise NotFound()

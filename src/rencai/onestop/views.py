@@ -262,7 +262,7 @@ def _item_form_page(request, item=None):
             except DomainError as error:
                 loose = _put_back(form, formset, rows, error)
             else:
-                messages.success(request, _("服务事项已保存，新受理的办件按此执行。"))
+                messages.success(request, _("服务事项已保存，此后开始的办理环节按此执行。"))
                 return redirect("onestop:item_edit", pk=saved.pk)
     else:
         source = item
