@@ -85,6 +85,39 @@ def _load_year(year: int) -> dict[dt.date, bool] | None:
     return dict(rows)
 
 
+WARN_DAYS_BEFORE_YEAR_END = 45
+
+
+def years_missing_soon(today: dt.date) -> list[int]:
+    """The years officers must have before deadlines reach them: this year, and the next one from
+    WARN_DAYS_BEFORE_YEAR_END days before it starts (a 20-working-day limit set in mid-December ends in
+    January). Those the calendar does not know are returned, so that the lack is reported ahead of time."""
+    years = [today.year]
+    if (dt.date(today.year + 1, 1, 1) - today).days <= WARN_DAYS_BEFORE_YEAR_END:
+        years.append(today.year + 1)
+    missing = []
+    for year in years:
+        try:
+            _exceptions_of(year)
+        except CalendarYearMissing:
+            missing.append(year)
+    return missing
+
+
+def home_panel(user) -> dict | None:
+    """A warning on staff home pages while a year the deadlines need is missing from the calendar."""
+    if not user.is_authenticated or not (
+        user.is_superuser or user.role in ("city_org_dept", "county_org_dept", "department")
+    ):
+        return None
+    from django.utils import timezone
+
+    missing = years_missing_soon(timezone.localdate())
+    if not missing:
+        return None
+    return {"template": "core/_calendar_panel.html", "years": missing, "can_add": user.is_superuser}
+
+
 def is_working_day(day: dt.date) -> bool:
     """Whether `day` is a working day in China; CalendarYearMissing for a year the calendar lacks."""
     worked = _exceptions_of(day.year).get(day)
