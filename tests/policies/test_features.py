@@ -52,3 +52,59 @@ def test_feature_hash_changes_when_a_feature_changes(world):
     row = frame.row(0, named=True)
     assert features_hash(row) == features_hash(dict(row))
     assert features_hash(row) != features_hash({**row, "age": row["age"] + 1})
+
+
+# The per-process cache: unchanged, a few talents changed (only their rows read again), or built anew
+
+
+def _cached(day):
+    from rencai.policies.features import cached_feature_frame, last_refresh
+
+    return cached_feature_frame(day), last_refresh()
+
+
+def test_the_cached_frame_follows_changes_by_reading_only_the_changed_talents(world):
+    from rencai.registry.models import Talent
+    from tests import factories
+
+    day = dt.date(2021, 3, 10)
+    _cached(dt.date(2021, 3, 9))  # another day: whatever was cached before is not reused
+    frame, how = _cached(day)
+    assert how == "built"
+    assert _cached(day)[1] == "cached"
+
+    talent = Talent.objects.get(pk=world.talent_a.pk)
+    talent.tier = "A"
+    talent.save()  # a registry edit: updated_at moves
+    Honour.objects.create(talent=world.talent_b, programme="national_programme", level="national", year=2019)
+    newcomer = factories.make_talent(world.county_b, name="龙游新人", tier="B")
+    leaver = Talent.objects.get(pk=world.talent_a2.pk)
+    leaver.status, leaver.departed_on = "departed", dt.date(2021, 1, 1)
+    leaver.save()
+
+    refreshed, how = _cached(day)
+    assert how.startswith("refreshed ")
+    assert int(how.split()[1]) <= 4  # the four talents touched, plus any the margin re-reads
+    assert refreshed.equals(build_feature_frame(day))  # exactly what a full build gives
+    assert refreshed.filter(refreshed["talent_id"] == world.talent_a.pk)["tier"].to_list() == ["A"]
+    assert world.talent_a2.pk not in refreshed["talent_id"].to_list()
+    assert newcomer.pk in refreshed["talent_id"].to_list()
+    row = refreshed.filter(refreshed["talent_id"] == world.talent_b.pk).row(0, named=True)
+    assert row["programmes"] == ["national_programme"]
+    assert frame.height == refreshed.height  # one left, one arrived
+
+
+def test_deletions_and_enterprise_changes_rebuild_the_frame(world):
+    day = dt.date(2021, 3, 10)
+    Honour.objects.create(talent=world.talent_a, programme="national_programme", level="national", year=2016)
+    _cached(day)
+    assert _cached(day)[1] == "cached"
+
+    Honour.objects.filter(talent=world.talent_a).delete()  # which talent lost it, the table no longer says
+    frame, how = _cached(day)
+    assert how == "built" and frame.equals(build_feature_frame(day))
+
+    world.enterprise_a.is_high_tech = not world.enterprise_a.is_high_tech
+    world.enterprise_a.save()  # every employee's employer features may change
+    frame, how = _cached(day)
+    assert how == "built" and frame.equals(build_feature_frame(day))

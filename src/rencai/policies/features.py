@@ -193,30 +193,103 @@ def features_hash(row: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# What the frame is built from, summarised cheaply: counts, highest ids and latest changes of the sources.
+# Positions in the state tuple (after the database name) are named below.
 FINGERPRINT_SQL = """
-SELECT (SELECT COUNT(*) FROM registry_talent), (SELECT MAX(updated_at) FROM registry_talent),
+SELECT (SELECT COUNT(*) FROM registry_talent), (SELECT MAX(id) FROM registry_talent),
+       (SELECT MAX(updated_at) FROM registry_talent), (SELECT MAX(updated_at) FROM registry_enterprise),
        (SELECT COUNT(*) FROM registry_honour), (SELECT MAX(id) FROM registry_honour),
        (SELECT COUNT(*) FROM registry_employment), (SELECT MAX(id) FROM registry_employment),
        (SELECT COUNT(*) FROM registry_platformmembership), (SELECT MAX(id) FROM registry_platformmembership),
-       (SELECT COUNT(*) FROM registry_education), (SELECT MAX(id) FROM registry_education),
-       (SELECT MAX(updated_at) FROM registry_enterprise)
+       (SELECT COUNT(*) FROM registry_education), (SELECT MAX(id) FROM registry_education)
 """
+TALENT_COUNT, TALENT_MAX_ID, TALENT_CHANGED, ENTERPRISE_CHANGED = 1, 2, 3, 4
+CHILD_TABLES = {  # table: position of its count (its highest id follows)
+    "registry_honour": 5,
+    "registry_employment": 7,
+    "registry_platformmembership": 9,
+    "registry_education": 11,
+}
+# Rows written by a transaction that committed after the cached state was read can carry an `updated_at`
+# older than the state's latest (clock skew between processes, long imports): re-read that much history.
+REFRESH_MARGIN = dt.timedelta(minutes=15)
+INCREMENTAL_LIMIT = 10_000  # more changed talents than this: rebuild the whole frame
+
 _cache: dict[str, tuple] = {}
 
 
-def registry_fingerprint() -> tuple:
-    """Cheap summary that changes whenever a feature could: counts and high-water marks of the sources."""
+def registry_state() -> tuple:
+    """The database name and the summary of the frame's sources; equal states mean an unchanged registry
+    (for changes made through the services and imports, which touch the talent's `updated_at`)."""
     with connection.cursor() as cursor:
         cursor.execute(FINGERPRINT_SQL)
-        return (connection.settings_dict["NAME"], *[str(v) for v in cursor.fetchone()])
+        return (connection.settings_dict["NAME"], *cursor.fetchone())
+
+
+def _as_datetime(value):
+    if isinstance(value, str):  # SQLite hands MAX() of a datetime column back as text
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return value
+
+
+def changed_talent_ids(old: tuple, new: tuple) -> list[int] | None:
+    """The talents whose features may differ between two states, or None when that cannot be told
+    (another database, an enterprise changed, rows were deleted, or too many changed)."""
+    if old[0] != new[0] or old[ENTERPRISE_CHANGED] != new[ENTERPRISE_CHANGED] or old[TALENT_CHANGED] is None:
+        return None
+    since = _as_datetime(old[TALENT_CHANGED]) - REFRESH_MARGIN
+    if connection.vendor == "sqlite":  # stored as naive UTC text; compare like with like
+        since = since.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    talent_max = old[TALENT_MAX_ID] or 0
+    changed: set[int] = set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM registry_talent WHERE id > %s", [talent_max])
+        if new[TALENT_COUNT] - old[TALENT_COUNT] != cursor.fetchone()[0]:
+            return None  # talents were deleted
+        cursor.execute(
+            f"SELECT id FROM registry_talent WHERE updated_at > %s OR id > %s LIMIT {INCREMENTAL_LIMIT + 1}",
+            [since, talent_max],
+        )
+        changed.update(row[0] for row in cursor.fetchall())
+        for table, position in CHILD_TABLES.items():
+            old_max = old[position + 1] or 0
+            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE id > %s", [old_max])
+            if new[position] - old[position] != cursor.fetchone()[0]:
+                return None  # rows were deleted: whose, the table no longer says
+            cursor.execute(f"SELECT DISTINCT talent_id FROM {table} WHERE id > %s", [old_max])
+            changed.update(row[0] for row in cursor.fetchall())
+    if len(changed) > INCREMENTAL_LIMIT:
+        return None
+    return sorted(changed)
 
 
 def cached_feature_frame(evaluation_date: dt.date) -> pl.DataFrame:
-    """The whole registry's frame, rebuilt only when the registry changed (simulations reuse it)."""
-    fingerprint = (evaluation_date, registry_fingerprint())
+    """The whole registry's frame for this process. Unchanged registry: the cached frame. A few talents
+    changed since: only their rows are read again and replaced. Otherwise (first use, another day, an
+    enterprise changed, deletions, a large import): built anew. `last_refresh()` says which happened."""
+    state = registry_state()
     cached = _cache.get("frame")
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
+    if cached is not None and cached[0] == evaluation_date:
+        if cached[1] == state:
+            _cache["how"] = "cached"
+            return cached[2]
+        ids = changed_talent_ids(cached[1], state)
+        if ids is not None:
+            frame = cached[2]
+            if ids:
+                fresh = build_feature_frame(evaluation_date, talent_ids=ids)
+                fresh = fresh.select([pl.col(name).cast(dtype) for name, dtype in frame.schema.items()])
+                frame = pl.concat([frame.filter(~pl.col("talent_id").is_in(ids)), fresh]).sort("talent_id")
+            _cache["frame"] = (evaluation_date, state, frame)
+            _cache["how"] = f"refreshed {len(ids)}"
+            return frame
     frame = build_feature_frame(evaluation_date)
-    _cache["frame"] = (fingerprint, frame)
+    _cache["frame"] = (evaluation_date, state, frame)
+    _cache["how"] = "built"
     return frame
+
+
+def last_refresh() -> str:
+    """How the last `cached_feature_frame` call got its frame: "cached", "refreshed N" or "built"."""
+    return _cache.get("how", "")
