@@ -6,292 +6,759 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Academician',
+            name="Academician",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('academy', models.CharField(choices=[('cas', '中国科学院'), ('cae', '中国工程院'), ('foreign', '外国科学院')], max_length=10, verbose_name='院籍')),
-                ('field', models.CharField(max_length=100, verbose_name='研究领域')),
-                ('affiliation', models.CharField(max_length=200, verbose_name='工作单位')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='登记区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                (
+                    "academy",
+                    models.CharField(
+                        choices=[("cas", "中国科学院"), ("cae", "中国工程院"), ("foreign", "外国科学院")],
+                        max_length=10,
+                        verbose_name="院籍",
+                    ),
+                ),
+                ("field", models.CharField(max_length=100, verbose_name="研究领域")),
+                ("affiliation", models.CharField(max_length=200, verbose_name="工作单位")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="登记区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '院士',
-                'verbose_name_plural': '院士',
-                'ordering': ['name'],
+                "verbose_name": "院士",
+                "verbose_name_plural": "院士",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credit_code', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='企业名称')),
-                ('industry', models.CharField(choices=[('manufacturing', '制造业'), ('chemicals', '化工新材料'), ('equipment', '装备制造'), ('electronics', '电子信息'), ('biomedicine', '生物医药'), ('agriculture', '现代农业'), ('tourism', '文化旅游'), ('services', '现代服务业'), ('construction', '建筑业'), ('education', '教育科研')], max_length=20, verbose_name='行业')),
-                ('size', models.CharField(choices=[('large', '大型'), ('medium', '中型'), ('small', '小型'), ('micro', '微型')], max_length=10, verbose_name='规模')),
-                ('is_high_tech', models.BooleanField(default=False, verbose_name='高新技术企业')),
-                ('is_platform_enterprise', models.BooleanField(default=False, verbose_name='平台型企业')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='所在区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "credit_code",
+                    models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="企业名称")),
+                (
+                    "industry",
+                    models.CharField(
+                        choices=[
+                            ("manufacturing", "制造业"),
+                            ("chemicals", "化工新材料"),
+                            ("equipment", "装备制造"),
+                            ("electronics", "电子信息"),
+                            ("biomedicine", "生物医药"),
+                            ("agriculture", "现代农业"),
+                            ("tourism", "文化旅游"),
+                            ("services", "现代服务业"),
+                            ("construction", "建筑业"),
+                            ("education", "教育科研"),
+                        ],
+                        max_length=20,
+                        verbose_name="行业",
+                    ),
+                ),
+                (
+                    "size",
+                    models.CharField(
+                        choices=[("large", "大型"), ("medium", "中型"), ("small", "小型"), ("micro", "微型")],
+                        max_length=10,
+                        verbose_name="规模",
+                    ),
+                ),
+                ("is_high_tech", models.BooleanField(default=False, verbose_name="高新技术企业")),
+                ("is_platform_enterprise", models.BooleanField(default=False, verbose_name="平台型企业")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="所在区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '企业',
-                'verbose_name_plural': '企业',
-                'ordering': ['name'],
+                "verbose_name": "企业",
+                "verbose_name_plural": "企业",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('talents', '人才'), ('enterprises', '企业')], max_length=12, verbose_name='类别')),
-                ('file_name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('outcome', models.CharField(choices=[('applied', '已导入'), ('rejected', '未导入（存在错误行）')], max_length=10, verbose_name='结果')),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('created_count', models.PositiveIntegerField(default=0)),
-                ('updated_count', models.PositiveIntegerField(default=0)),
-                ('unchanged_count', models.PositiveIntegerField(default=0)),
-                ('rejected_count', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='区划')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("talents", "人才"), ("enterprises", "企业")],
+                        max_length=12,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("applied", "已导入"), ("rejected", "未导入（存在错误行）")],
+                        max_length=10,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("created_count", models.PositiveIntegerField(default=0)),
+                ("updated_count", models.PositiveIntegerField(default=0)),
+                ("unchanged_count", models.PositiveIntegerField(default=0)),
+                ("rejected_count", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="区划"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入批次',
-                'verbose_name_plural': '导入批次',
-                'ordering': ['-created_at'],
+                "verbose_name": "导入批次",
+                "verbose_name_plural": "导入批次",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Talent',
+            name="Talent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='姓名')),
-                ('id_kind', models.CharField(choices=[('resident_id', '居民身份证'), ('passport', '护照')], default='resident_id', max_length=12, verbose_name='证件类型')),
-                ('id_number_ciphertext', models.TextField()),
-                ('id_number_index', models.CharField(max_length=40, unique=True)),
-                ('id_number_masked', models.CharField(max_length=24, verbose_name='证件号码')),
-                ('phone_ciphertext', models.TextField(blank=True)),
-                ('phone_masked', models.CharField(blank=True, max_length=24, verbose_name='手机号码')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('gender', models.CharField(choices=[('male', '男'), ('female', '女')], max_length=6, verbose_name='性别')),
-                ('nationality', models.CharField(default='CN', max_length=2, verbose_name='国籍')),
-                ('team', models.CharField(choices=[('party_gov', '党政人才'), ('enterprise_mgmt', '企业经营管理人才'), ('professional', '专业技术人才'), ('high_skill', '高技能人才'), ('rural', '农村实用人才'), ('social_work', '社会工作人才')], max_length=20, verbose_name='人才队伍')),
-                ('tier', models.CharField(blank=True, choices=[('A', 'A类 顶尖人才'), ('B', 'B类 国家级领军人才'), ('C', 'C类 省级领军人才'), ('D', 'D类 市级高级人才'), ('E', 'E类 基础人才')], max_length=1, verbose_name='人才类别')),
-                ('title_level', models.CharField(blank=True, choices=[('', '无'), ('junior', '初级'), ('intermediate', '中级'), ('deputy_senior', '副高级'), ('senior', '正高级')], max_length=16, verbose_name='职称')),
-                ('skill_level', models.PositiveSmallIntegerField(choices=[(0, '无'), (1, '高级技师'), (2, '技师'), (3, '高级工'), (4, '中级工'), (5, '初级工')], default=0, verbose_name='职业技能等级')),
-                ('highest_degree', models.CharField(choices=[('none', '无'), ('associate', '专科'), ('bachelor', '本科'), ('master', '硕士'), ('doctor', '博士')], default='none', max_length=10, verbose_name='最高学历')),
-                ('employment_type', models.CharField(blank=True, choices=[('full_time', '全职'), ('flexible', '柔性引才'), ('enclave', '飞地')], max_length=10, verbose_name='引才方式')),
-                ('arrival_date', models.DateField(verbose_name='来衢日期')),
-                ('status', models.CharField(choices=[('active', '在衢'), ('departed', '已离开')], default='active', max_length=10, verbose_name='状态')),
-                ('departed_on', models.DateField(blank=True, null=True, verbose_name='离开日期')),
-                ('is_researcher_venture', models.BooleanField(default=False, verbose_name='科研人员在职/离岗创业')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='talent', to=settings.AUTH_USER_MODEL, verbose_name='账户')),
-                ('current_employer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='employees', to='registry.enterprise', verbose_name='现工作单位')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='所在区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="姓名")),
+                (
+                    "id_kind",
+                    models.CharField(
+                        choices=[("resident_id", "居民身份证"), ("passport", "护照")],
+                        default="resident_id",
+                        max_length=12,
+                        verbose_name="证件类型",
+                    ),
+                ),
+                ("id_number_ciphertext", models.TextField()),
+                ("id_number_index", models.CharField(max_length=40, unique=True)),
+                ("id_number_masked", models.CharField(max_length=24, verbose_name="证件号码")),
+                ("phone_ciphertext", models.TextField(blank=True)),
+                ("phone_masked", models.CharField(blank=True, max_length=24, verbose_name="手机号码")),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("male", "男"), ("female", "女")], max_length=6, verbose_name="性别"
+                    ),
+                ),
+                ("nationality", models.CharField(default="CN", max_length=2, verbose_name="国籍")),
+                (
+                    "team",
+                    models.CharField(
+                        choices=[
+                            ("party_gov", "党政人才"),
+                            ("enterprise_mgmt", "企业经营管理人才"),
+                            ("professional", "专业技术人才"),
+                            ("high_skill", "高技能人才"),
+                            ("rural", "农村实用人才"),
+                            ("social_work", "社会工作人才"),
+                        ],
+                        max_length=20,
+                        verbose_name="人才队伍",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A类 顶尖人才"),
+                            ("B", "B类 国家级领军人才"),
+                            ("C", "C类 省级领军人才"),
+                            ("D", "D类 市级高级人才"),
+                            ("E", "E类 基础人才"),
+                        ],
+                        max_length=1,
+                        verbose_name="人才类别",
+                    ),
+                ),
+                (
+                    "title_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "无"),
+                            ("junior", "初级"),
+                            ("intermediate", "中级"),
+                            ("deputy_senior", "副高级"),
+                            ("senior", "正高级"),
+                        ],
+                        max_length=16,
+                        verbose_name="职称",
+                    ),
+                ),
+                (
+                    "skill_level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "无"),
+                            (1, "高级技师"),
+                            (2, "技师"),
+                            (3, "高级工"),
+                            (4, "中级工"),
+                            (5, "初级工"),
+                        ],
+                        default=0,
+                        verbose_name="职业技能等级",
+                    ),
+                ),
+                (
+                    "highest_degree",
+                    models.CharField(
+                        choices=[
+                            ("none", "无"),
+                            ("associate", "专科"),
+                            ("bachelor", "本科"),
+                            ("master", "硕士"),
+                            ("doctor", "博士"),
+                        ],
+                        default="none",
+                        max_length=10,
+                        verbose_name="最高学历",
+                    ),
+                ),
+                (
+                    "employment_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("full_time", "全职"), ("flexible", "柔性引才"), ("enclave", "飞地")],
+                        max_length=10,
+                        verbose_name="引才方式",
+                    ),
+                ),
+                ("arrival_date", models.DateField(verbose_name="来衢日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "在衢"), ("departed", "已离开")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("departed_on", models.DateField(blank=True, null=True, verbose_name="离开日期")),
+                (
+                    "is_researcher_venture",
+                    models.BooleanField(default=False, verbose_name="科研人员在职/离岗创业"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="talent",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账户",
+                    ),
+                ),
+                (
+                    "current_employer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="employees",
+                        to="registry.enterprise",
+                        verbose_name="现工作单位",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="所在区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人才',
-                'verbose_name_plural': '人才',
-                'ordering': ['-id'],
+                "verbose_name": "人才",
+                "verbose_name_plural": "人才",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Honour',
+            name="Honour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('programme', models.CharField(choices=[('national_programme', '国家级人才计划（国千）'), ('provincial_programme', '省级人才计划（省千）'), ('city_programme', '市级人才计划'), ('academician', '两院院士'), ('craftsman', '工匠')], max_length=24, verbose_name='人才计划/荣誉')),
-                ('level', models.CharField(choices=[('national', '国家级'), ('provincial', '省级'), ('city', '市级')], max_length=10, verbose_name='级别')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='入选年份')),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='honours', to='registry.talent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "programme",
+                    models.CharField(
+                        choices=[
+                            ("national_programme", "国家级人才计划（国千）"),
+                            ("provincial_programme", "省级人才计划（省千）"),
+                            ("city_programme", "市级人才计划"),
+                            ("academician", "两院院士"),
+                            ("craftsman", "工匠"),
+                        ],
+                        max_length=24,
+                        verbose_name="人才计划/荣誉",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("national", "国家级"), ("provincial", "省级"), ("city", "市级")],
+                        max_length=10,
+                        verbose_name="级别",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="入选年份")),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="honours",
+                        to="registry.talent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人才计划与荣誉',
-                'verbose_name_plural': '人才计划与荣誉',
+                "verbose_name": "人才计划与荣誉",
+                "verbose_name_plural": "人才计划与荣誉",
             },
         ),
         migrations.CreateModel(
-            name='Employment',
+            name="Employment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('employer_name', models.CharField(max_length=200, verbose_name='工作单位')),
-                ('position', models.CharField(blank=True, max_length=100, verbose_name='职务')),
-                ('employment_type', models.CharField(choices=[('full_time', '全职'), ('flexible', '柔性引才'), ('enclave', '飞地')], max_length=10, verbose_name='引才方式')),
-                ('started_on', models.DateField(verbose_name='开始日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='registry.enterprise')),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='employments', to='registry.talent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("employer_name", models.CharField(max_length=200, verbose_name="工作单位")),
+                ("position", models.CharField(blank=True, max_length=100, verbose_name="职务")),
+                (
+                    "employment_type",
+                    models.CharField(
+                        choices=[("full_time", "全职"), ("flexible", "柔性引才"), ("enclave", "飞地")],
+                        max_length=10,
+                        verbose_name="引才方式",
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="开始日期")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="结束日期")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="registry.enterprise",
+                    ),
+                ),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="employments",
+                        to="registry.talent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作经历',
-                'verbose_name_plural': '工作经历',
-                'ordering': ['-started_on'],
+                "verbose_name": "工作经历",
+                "verbose_name_plural": "工作经历",
+                "ordering": ["-started_on"],
             },
         ),
         migrations.CreateModel(
-            name='Education',
+            name="Education",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('degree', models.CharField(choices=[('none', '无'), ('associate', '专科'), ('bachelor', '本科'), ('master', '硕士'), ('doctor', '博士')], max_length=10, verbose_name='学历学位')),
-                ('field', models.CharField(blank=True, max_length=100, verbose_name='专业')),
-                ('institution', models.CharField(max_length=200, verbose_name='院校')),
-                ('is_overseas', models.BooleanField(default=False, verbose_name='海外学历')),
-                ('graduated_on', models.DateField(blank=True, null=True, verbose_name='毕业日期')),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='educations', to='registry.talent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "degree",
+                    models.CharField(
+                        choices=[
+                            ("none", "无"),
+                            ("associate", "专科"),
+                            ("bachelor", "本科"),
+                            ("master", "硕士"),
+                            ("doctor", "博士"),
+                        ],
+                        max_length=10,
+                        verbose_name="学历学位",
+                    ),
+                ),
+                ("field", models.CharField(blank=True, max_length=100, verbose_name="专业")),
+                ("institution", models.CharField(max_length=200, verbose_name="院校")),
+                ("is_overseas", models.BooleanField(default=False, verbose_name="海外学历")),
+                ("graduated_on", models.DateField(blank=True, null=True, verbose_name="毕业日期")),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="educations",
+                        to="registry.talent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '教育经历',
-                'verbose_name_plural': '教育经历',
-                'ordering': ['graduated_on'],
+                "verbose_name": "教育经历",
+                "verbose_name_plural": "教育经历",
+                "ordering": ["graduated_on"],
             },
         ),
         migrations.CreateModel(
-            name='TalentPlatform',
+            name="TalentPlatform",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('enclave', '人才飞地'), ('academician_station', '院士专家工作站'), ('doctoral_station', '博士（后）工作站'), ('recruiting_station', '人才工作站'), ('overseas_station', '海内外人才工作站'), ('rd_center', '科技研发中心')], max_length=24, verbose_name='平台类别')),
-                ('name', models.CharField(max_length=200, verbose_name='平台名称')),
-                ('location', models.CharField(help_text='如：杭州、上海、北京或本地', max_length=50, verbose_name='所在地')),
-                ('host_institution', models.CharField(blank=True, max_length=200, verbose_name='依托机构')),
-                ('established_on', models.DateField(verbose_name='设立日期')),
-                ('group_label', models.CharField(blank=True, help_text='如：四园一院', max_length=50, verbose_name='平台体系')),
-                ('host_enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='platforms', to='registry.enterprise', verbose_name='依托企业')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='服务区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("enclave", "人才飞地"),
+                            ("academician_station", "院士专家工作站"),
+                            ("doctoral_station", "博士（后）工作站"),
+                            ("recruiting_station", "人才工作站"),
+                            ("overseas_station", "海内外人才工作站"),
+                            ("rd_center", "科技研发中心"),
+                        ],
+                        max_length=24,
+                        verbose_name="平台类别",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="平台名称")),
+                (
+                    "location",
+                    models.CharField(
+                        help_text="如：杭州、上海、北京或本地", max_length=50, verbose_name="所在地"
+                    ),
+                ),
+                ("host_institution", models.CharField(blank=True, max_length=200, verbose_name="依托机构")),
+                ("established_on", models.DateField(verbose_name="设立日期")),
+                (
+                    "group_label",
+                    models.CharField(
+                        blank=True, help_text="如：四园一院", max_length=50, verbose_name="平台体系"
+                    ),
+                ),
+                (
+                    "host_enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="platforms",
+                        to="registry.enterprise",
+                        verbose_name="依托企业",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="服务区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人才平台',
-                'verbose_name_plural': '人才平台',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "人才平台",
+                "verbose_name_plural": "人才平台",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='StationCooperation',
+            name="StationCooperation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField(verbose_name='合作开始')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='合作结束')),
-                ('team_size', models.PositiveIntegerField(default=0, verbose_name='团队人数')),
-                ('academician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cooperations', to='registry.academician')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cooperations', to='registry.talentplatform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="合作开始")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="合作结束")),
+                ("team_size", models.PositiveIntegerField(default=0, verbose_name="团队人数")),
+                (
+                    "academician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cooperations",
+                        to="registry.academician",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cooperations",
+                        to="registry.talentplatform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '院士合作',
-                'verbose_name_plural': '院士合作',
+                "verbose_name": "院士合作",
+                "verbose_name_plural": "院士合作",
             },
         ),
         migrations.CreateModel(
-            name='PlatformMembership',
+            name="PlatformMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_on', models.DateField(verbose_name='加入日期')),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='platform_memberships', to='registry.talent')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.talentplatform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_on", models.DateField(verbose_name="加入日期")),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="platform_memberships",
+                        to="registry.talent",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="registry.talentplatform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '平台成员',
-                'verbose_name_plural': '平台成员',
+                "verbose_name": "平台成员",
+                "verbose_name_plural": "平台成员",
             },
         ),
         migrations.CreateModel(
-            name='TierDefinition',
+            name="TierDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('A', 'A类 顶尖人才'), ('B', 'B类 国家级领军人才'), ('C', 'C类 省级领军人才'), ('D', 'D类 市级高级人才'), ('E', 'E类 基础人才')], max_length=1, verbose_name='类别')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('criteria', models.TextField(verbose_name='认定标准')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("A", "A类 顶尖人才"),
+                            ("B", "B类 国家级领军人才"),
+                            ("C", "C类 省级领军人才"),
+                            ("D", "D类 市级高级人才"),
+                            ("E", "E类 基础人才"),
+                        ],
+                        max_length=1,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("criteria", models.TextField(verbose_name="认定标准")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人才分类目录',
-                'verbose_name_plural': '人才分类目录',
-                'ordering': ['region__path', 'code'],
+                "verbose_name": "人才分类目录",
+                "verbose_name_plural": "人才分类目录",
+                "ordering": ["region__path", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('org', '组织部'), ('hrss', '人力资源和社会保障局'), ('education', '教育局'), ('housing_fund', '住房公积金中心'), ('science', '科技局'), ('economy', '经济和信息化局'), ('finance', '财政局'), ('service_centre', '行政服务中心'), ('other', '其他')], max_length=20, verbose_name='类别')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("org", "组织部"),
+                            ("hrss", "人力资源和社会保障局"),
+                            ("education", "教育局"),
+                            ("housing_fund", "住房公积金中心"),
+                            ("science", "科技局"),
+                            ("economy", "经济和信息化局"),
+                            ("finance", "财政局"),
+                            ("service_centre", "行政服务中心"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '职能部门',
-                'verbose_name_plural': '职能部门',
-                'ordering': ['region__path', 'kind'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'kind'), name='department_one_kind_per_region')],
+                "verbose_name": "职能部门",
+                "verbose_name_plural": "职能部门",
+                "ordering": ["region__path", "kind"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("region", "kind"), name="department_one_kind_per_region")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='enterprise',
-            constraint=models.CheckConstraint(condition=models.Q(('credit_code__regex', '^[0-9A-HJ-NP-RTUW-Y]{18}$')), name='enterprise_credit_code_format'),
+            model_name="enterprise",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("credit_code__regex", "^[0-9A-HJ-NP-RTUW-Y]{18}$")),
+                name="enterprise_credit_code_format",
+            ),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['region', 'team', '-id'], name='talent_region_team'),
+            model_name="talent",
+            index=models.Index(fields=["region", "team", "-id"], name="talent_region_team"),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['region', 'tier', '-id'], name='talent_region_tier'),
+            model_name="talent",
+            index=models.Index(fields=["region", "tier", "-id"], name="talent_region_tier"),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['current_employer', '-id'], name='talent_employer'),
+            model_name="talent",
+            index=models.Index(fields=["current_employer", "-id"], name="talent_employer"),
         ),
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['team', '-id'], name='talent_team'),
+            model_name="talent",
+            index=models.Index(fields=["team", "-id"], name="talent_team"),
         ),
         migrations.AddConstraint(
-            model_name='talent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('departed_on__isnull', True), ('status', 'active')), models.Q(('departed_on__isnull', False), ('status', 'departed')), _connector='OR'), name='talent_departed_has_date'),
+            model_name="talent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("departed_on__isnull", True), ("status", "active")),
+                    models.Q(("departed_on__isnull", False), ("status", "departed")),
+                    _connector="OR",
+                ),
+                name="talent_departed_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='talent',
-            constraint=models.CheckConstraint(condition=models.Q(('skill_level__gte', 0), ('skill_level__lte', 5)), name='talent_skill_range'),
+            model_name="talent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("skill_level__gte", 0), ("skill_level__lte", 5)),
+                name="talent_skill_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='honour',
-            constraint=models.UniqueConstraint(fields=('talent', 'programme'), name='honour_once_per_programme'),
+            model_name="honour",
+            constraint=models.UniqueConstraint(
+                fields=("talent", "programme"), name="honour_once_per_programme"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='employment',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='employment_dates_ordered'),
+            model_name="employment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
+                ),
+                name="employment_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='talentplatform',
-            constraint=models.CheckConstraint(condition=models.Q(('host_enterprise__isnull', False), models.Q(('host_institution', ''), _negated=True), _connector='OR'), name='platform_has_host'),
+            model_name="talentplatform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("host_enterprise__isnull", False),
+                    models.Q(("host_institution", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="platform_has_host",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stationcooperation',
-            constraint=models.UniqueConstraint(fields=('academician', 'station', 'started_on'), name='cooperation_unique'),
+            model_name="stationcooperation",
+            constraint=models.UniqueConstraint(
+                fields=("academician", "station", "started_on"), name="cooperation_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stationcooperation',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='cooperation_dates_ordered'),
+            model_name="stationcooperation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
+                ),
+                name="cooperation_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='platformmembership',
-            constraint=models.UniqueConstraint(fields=('talent', 'platform'), name='membership_unique'),
+            model_name="platformmembership",
+            constraint=models.UniqueConstraint(fields=("talent", "platform"), name="membership_unique"),
         ),
         migrations.AddConstraint(
-            model_name='tierdefinition',
-            constraint=models.UniqueConstraint(fields=('region', 'code'), name='tier_unique_per_region'),
+            model_name="tierdefinition",
+            constraint=models.UniqueConstraint(fields=("region", "code"), name="tier_unique_per_region"),
         ),
     ]

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_calendar_notifications'),
-        ('registry', '0002_import_batch_report'),
+        ("core", "0004_calendar_notifications"),
+        ("registry", "0002_import_batch_report"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['region', 'status', '-id'], name='talent_region_status'),
+            model_name="talent",
+            index=models.Index(fields=["region", "status", "-id"], name="talent_region_status"),
         ),
     ]
