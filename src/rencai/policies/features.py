@@ -212,7 +212,8 @@ CHILD_TABLES = {  # table: position of its count (its highest id follows)
 }
 # Rows written by a transaction that committed after the cached state was read can carry an `updated_at`
 # older than the state's latest (clock skew between processes, long imports): re-read that much history.
-REFRESH_MARGIN = dt.timedelta(minutes=15)
+# A registry written in bulk within this margin (more than INCREMENTAL_LIMIT talents) is rebuilt whole.
+REFRESH_MARGIN = dt.timedelta(minutes=5)
 INCREMENTAL_LIMIT = 10_000  # more changed talents than this: rebuild the whole frame
 
 _cache: dict[str, tuple] = {}
