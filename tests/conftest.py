@@ -6,6 +6,17 @@ from rencai.core.regions import ensure_quzhou_regions
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def frame_snapshot_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("frames")
+
+
+@pytest.fixture(autouse=True)
+def _frame_snapshots_of_this_run(settings, frame_snapshot_dir):
+    """Feature-frame snapshots go to this run's own folder, never to var/ nor to an earlier run's."""
+    settings.RENCAI_FRAME_DIR = str(frame_snapshot_dir)
+
+
 @pytest.fixture
 def regions(db):
     return ensure_quzhou_regions()

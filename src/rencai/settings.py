@@ -123,6 +123,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# The policy engine's feature-frame snapshot (see rencai.policies.features); an empty value turns it off.
+RENCAI_FRAME_DIR = os.environ.get("RENCAI_FRAME_DIR", str(VAR_DIR / "frames"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

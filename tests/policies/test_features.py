@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from rencai.policies.engine import check_frame
 from rencai.policies.features import build_feature_frame, features_hash
 from rencai.registry.models import Education, Employment, Honour, PlatformMembership
@@ -63,7 +65,7 @@ def _cached(day):
     return cached_feature_frame(day), last_refresh()
 
 
-def test_the_cached_frame_follows_changes_by_reading_only_the_changed_talents(world):
+def test_the_cached_frame_follows_changes_by_reading_only_the_changed_talents(world, snapshots):
     from django.utils import timezone
 
     from rencai.registry.models import Talent
@@ -102,7 +104,7 @@ def test_the_cached_frame_follows_changes_by_reading_only_the_changed_talents(wo
     assert frame.height == refreshed.height  # one left, one arrived
 
 
-def test_deletions_and_enterprise_changes_rebuild_the_frame(world):
+def test_deletions_and_enterprise_or_platform_changes_rebuild_the_frame(world, snapshots):
     day = dt.date(2021, 3, 10)
     Honour.objects.create(talent=world.talent_a, programme="national_programme", level="national", year=2016)
     _cached(day)
@@ -116,3 +118,92 @@ def test_deletions_and_enterprise_changes_rebuild_the_frame(world):
     world.enterprise_a.save()  # every employee's employer features may change
     frame, how = _cached(day)
     assert how == "built" and frame.equals(build_feature_frame(day))
+
+    PlatformMembership.objects.create(talent=world.talent_a, platform=world.platform_a, joined_on=day)
+    _cached(day)
+    world.platform_a.kind = "doctoral_station"
+    world.platform_a.save()  # every member's platform kinds change, and no member's row says so
+    frame, how = _cached(day)
+    assert how == "built" and frame.equals(build_feature_frame(day))
+    assert frame.filter(frame["talent_id"] == world.talent_a.pk)["platform_kinds"].to_list() == [
+        ["doctoral_station"]
+    ]
+
+
+# The snapshot on disk: a process that has just started loads the day's frame instead of building it
+
+
+@pytest.fixture
+def snapshots(settings, tmp_path):
+    settings.RENCAI_FRAME_DIR = str(tmp_path / "frames")
+    return tmp_path / "frames"
+
+
+def _in_a_new_process(day):
+    from rencai.policies.features import clear_cache
+
+    clear_cache()
+    return _cached(day)
+
+
+def test_a_new_process_starts_from_the_snapshot_and_reads_only_what_changed_since(world, snapshots):
+    from rencai.policies.features import snapshot_path
+    from rencai.registry.models import Talent
+
+    day = dt.date(2021, 3, 10)
+    frame, how = _in_a_new_process(day)
+    assert how == "built"
+    path = snapshot_path()
+    assert path.parent == snapshots and path.exists()
+    assert path.stat().st_mode & 0o777 == 0o600  # features of people: readable by the service only
+
+    loaded, how = _in_a_new_process(day)
+    assert how == "loaded" and loaded.equals(frame)
+    assert _cached(day)[1] == "cached"  # and kept in the process from then on
+
+    talent = Talent.objects.get(pk=world.talent_a.pk)
+    talent.tier = "A"
+    talent.save()
+    refreshed, how = _in_a_new_process(day)
+    assert how.startswith("loaded, refreshed ")
+    assert refreshed.equals(build_feature_frame(day))
+    assert refreshed.filter(refreshed["talent_id"] == talent.pk)["tier"].to_list() == ["A"]
+
+    # another day: ages and months differ, the snapshot is not used; it is replaced by that day's
+    assert _in_a_new_process(day + dt.timedelta(days=1))[1] == "built"
+    assert _in_a_new_process(day + dt.timedelta(days=1))[1] == "loaded"
+    assert _in_a_new_process(day)[1] == "built"
+    assert [p.name for p in snapshots.iterdir()] == [path.name]  # one file per database, nothing left over
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a snapshot", "written by other code"])
+def test_an_unusable_snapshot_is_rebuilt_and_replaced(world, snapshots, damage, caplog):
+    from rencai.policies.features import snapshot_path
+
+    day = dt.date(2021, 3, 10)
+    frame, _ = _in_a_new_process(day)
+    path = snapshot_path()
+    content = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(content[: len(content) // 2])
+    elif damage == "not a snapshot":
+        path.write_bytes(b"PK\x03\x04 a spreadsheet, say\n")
+    else:
+        header, _, data = content.partition(b"\n")
+        path.write_bytes(header.replace(b'"code": "', b'"code": "0') + b"\n" + data)
+
+    rebuilt, how = _in_a_new_process(day)
+    assert how == "built" and rebuilt.equals(frame)
+    if damage != "written by other code":
+        assert "unreadable" in caplog.text
+    assert _in_a_new_process(day)[1] == "loaded"  # the rebuild wrote a good one
+
+
+def test_snapshots_can_be_turned_off(world, settings, tmp_path):
+    from rencai.policies.features import snapshot_path
+
+    settings.RENCAI_FRAME_DIR = ""
+    day = dt.date(2021, 3, 10)
+    assert _in_a_new_process(day)[1] == "built"
+    assert snapshot_path() is None
+    assert _in_a_new_process(day)[1] == "built"

@@ -122,3 +122,25 @@ def test_versions_not_yet_in_force_are_not_matched(world, issue):
     issue("future", 'talent.tier == "D"', "1000", effective_from=dt.date(2030, 1, 1))
     run = run_match(evaluation_date=DAY)
     assert run.versions_evaluated == 0 and Entitlement.objects.count() == 0
+
+
+def test_the_match_command_reports_what_it_did_and_where_its_frame_came_from(
+    world, issue, settings, tmp_path
+):
+    import io
+
+    from django.core.management import call_command
+
+    from rencai.policies.features import clear_cache
+
+    settings.RENCAI_FRAME_DIR = str(tmp_path)
+    issue("tier-d", 'talent.tier in ["C", "D"]', "1000")
+    clear_cache()  # as in a new process, with no snapshot of that day yet
+    out = io.StringIO()
+    call_command("match", "--date", "2026-06-02", stdout=out)
+    assert "新发要约 2" in out.getvalue() and "feature frame built" in out.getvalue()
+
+    clear_cache()  # the next night's process finds the snapshot of that day
+    out = io.StringIO()
+    call_command("match", "--date", "2026-06-02", stdout=out)
+    assert "新发要约 0" in out.getvalue() and "unchanged 2; feature frame loaded" in out.getvalue()

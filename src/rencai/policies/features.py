@@ -2,15 +2,20 @@
 
 This is the one place features are computed; the engine's schema (`engine.schema`) documents them.
 PostgreSQL streams the base query through COPY into polars; SQLite reads it through its cursor.
+The whole registry's frame is cached per process and kept on disk as a snapshot (`cached_feature_frame`).
 """
 
 import datetime as dt
 import hashlib
 import io
 import json
+import logging
+import os
+from pathlib import Path
 
 import polars as pl
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 
 from rencai.registry.choices import DEGREE_LEVEL
 
@@ -201,9 +206,10 @@ SELECT (SELECT COUNT(*) FROM registry_talent), (SELECT MAX(id) FROM registry_tal
        (SELECT COUNT(*) FROM registry_honour), (SELECT MAX(id) FROM registry_honour),
        (SELECT COUNT(*) FROM registry_employment), (SELECT MAX(id) FROM registry_employment),
        (SELECT COUNT(*) FROM registry_platformmembership), (SELECT MAX(id) FROM registry_platformmembership),
-       (SELECT COUNT(*) FROM registry_education), (SELECT MAX(id) FROM registry_education)
+       (SELECT COUNT(*) FROM registry_education), (SELECT MAX(id) FROM registry_education),
+       (SELECT MAX(updated_at) FROM registry_talentplatform)
 """
-TALENT_COUNT, TALENT_MAX_ID, TALENT_CHANGED, ENTERPRISE_CHANGED = 1, 2, 3, 4
+TALENT_COUNT, TALENT_MAX_ID, TALENT_CHANGED, ENTERPRISE_CHANGED, PLATFORM_CHANGED = 1, 2, 3, 4, 13
 CHILD_TABLES = {  # table: position of its count (its highest id follows)
     "registry_honour": 5,
     "registry_employment": 7,
@@ -217,12 +223,17 @@ REFRESH_MARGIN = dt.timedelta(minutes=5)
 INCREMENTAL_LIMIT = 10_000  # more changed talents than this: rebuild the whole frame
 
 _cache: dict[str, tuple] = {}
+logger = logging.getLogger(__name__)
 
 
 def registry_state() -> tuple:
     """The database name and the summary of the frame's sources; equal states mean an unchanged registry
     (for changes made through the services and imports, which touch the talent's `updated_at`)."""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # its counts cost enough for PostgreSQL to JIT-compile the query, which takes longer than running
+            # it; SET LOCAL ends with the transaction
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(FINGERPRINT_SQL)
         return (connection.settings_dict["NAME"], *cursor.fetchone())
 
@@ -236,8 +247,13 @@ def _as_datetime(value):
 
 def changed_talent_ids(old: tuple, new: tuple) -> list[int] | None:
     """The talents whose features may differ between two states, or None when that cannot be told
-    (another database, an enterprise changed, rows were deleted, or too many changed)."""
-    if old[0] != new[0] or old[ENTERPRISE_CHANGED] != new[ENTERPRISE_CHANGED] or old[TALENT_CHANGED] is None:
+    (another database, an enterprise or a platform changed, rows were deleted, or too many changed)."""
+    if (
+        old[0] != new[0]
+        or old[ENTERPRISE_CHANGED] != new[ENTERPRISE_CHANGED]
+        or old[PLATFORM_CHANGED] != new[PLATFORM_CHANGED]
+        or old[TALENT_CHANGED] is None
+    ):
         return None
     since = _as_datetime(old[TALENT_CHANGED]) - REFRESH_MARGIN
     if connection.vendor == "sqlite":  # stored as naive UTC text; compare like with like
@@ -265,15 +281,98 @@ def changed_talent_ids(old: tuple, new: tuple) -> list[int] | None:
     return sorted(changed)
 
 
+# The snapshot: the day's whole frame written to disk after each full build, so that a process that has
+# just started (a restarted server, another worker) loads it and reads only what changed since, instead of
+# building a million rows. One file per database: a JSON header line, then the frame in Arrow IPC.
+SNAPSHOT_FORMAT = 1
+
+
+def _code_fingerprint() -> str:
+    """Changes when the code or the libraries that shape the frame change: older snapshots are not used."""
+    source = (
+        Path(__file__).read_bytes() + repr(sorted(DEGREE_LEVEL.items())).encode() + pl.__version__.encode()
+    )
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
+def snapshot_path() -> Path | None:
+    """Where this database's snapshot lives, or None when snapshots are off (`RENCAI_FRAME_DIR` empty)."""
+    folder = getattr(settings, "RENCAI_FRAME_DIR", None)
+    if not folder:
+        return None
+    db = connection.settings_dict
+    identity = f"{connection.vendor}|{db.get('HOST') or ''}|{db.get('PORT') or ''}|{db['NAME']}"
+    return Path(folder) / f"frame-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.arrow"
+
+
+def _encode_state(state: tuple) -> list:
+    return [{"datetime": value.isoformat()} if isinstance(value, dt.datetime) else value for value in state]
+
+
+def _decode_state(values: list) -> tuple:
+    return tuple(
+        dt.datetime.fromisoformat(value["datetime"]) if isinstance(value, dict) else value for value in values
+    )
+
+
+def _save_snapshot(evaluation_date: dt.date, state: tuple, frame: pl.DataFrame) -> None:
+    path = snapshot_path()
+    if path is None:
+        return
+    header = {
+        "format": SNAPSHOT_FORMAT,
+        "code": _code_fingerprint(),
+        "date": evaluation_date.isoformat(),
+        "state": _encode_state(state),
+    }
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+            handle.write(json.dumps(header).encode() + b"\n")
+            frame.write_ipc(handle, compression="zstd")
+        os.replace(partial, path)  # readers see the old snapshot or the new one, never half of one
+    except OSError as error:  # a full or read-only disk costs the next process a build, nothing more
+        logger.warning("feature frame snapshot not written to %s: %s", path, error)
+        partial.unlink(missing_ok=True)
+
+
+def _load_snapshot(evaluation_date: dt.date) -> tuple | None:
+    """(evaluation_date, state, frame) from this database's snapshot of that day, or None."""
+    path = snapshot_path()
+    if path is None or not path.exists():
+        return None
+    try:
+        with path.open("rb") as handle:
+            header = json.loads(handle.readline())
+            if (header.get("format"), header.get("code"), header.get("date")) != (
+                SNAPSHOT_FORMAT,
+                _code_fingerprint(),
+                evaluation_date.isoformat(),
+            ):
+                return None  # another day's, or written by other code
+            frame = pl.read_ipc(handle.read())  # the bytes after the header, read whole (no mapping)
+        return evaluation_date, _decode_state(header["state"]), frame
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pl.exceptions.PolarsError) as error:
+        logger.warning("feature frame snapshot %s unreadable, building the frame anew: %s", path, error)
+        return None
+
+
 def cached_feature_frame(evaluation_date: dt.date) -> pl.DataFrame:
-    """The whole registry's frame for this process. Unchanged registry: the cached frame. A few talents
-    changed since: only their rows are read again and replaced. Otherwise (first use, another day, an
-    enterprise changed, deletions, a large import): built anew. `last_refresh()` says which happened."""
+    """The whole registry's frame. Unchanged registry: the cached frame. A few talents changed since: only
+    their rows are read again and replaced. Otherwise (another day, an enterprise or a platform changed,
+    deletions, a large import): built anew, and written to disk as the snapshot a new process starts from
+    instead of building. `last_refresh()` says which happened."""
     state = registry_state()
     cached = _cache.get("frame")
+    source = ""
+    if cached is None or cached[0] != evaluation_date:
+        cached = _load_snapshot(evaluation_date)
+        source = "loaded, " if cached is not None else ""
     if cached is not None and cached[0] == evaluation_date:
         if cached[1] == state:
-            _cache["how"] = "cached"
+            _cache["frame"] = cached
+            _cache["how"] = "loaded" if source else "cached"
             return cached[2]
         ids = changed_talent_ids(cached[1], state)
         if ids is not None:
@@ -283,14 +382,21 @@ def cached_feature_frame(evaluation_date: dt.date) -> pl.DataFrame:
                 fresh = fresh.select([pl.col(name).cast(dtype) for name, dtype in frame.schema.items()])
                 frame = pl.concat([frame.filter(~pl.col("talent_id").is_in(ids)), fresh]).sort("talent_id")
             _cache["frame"] = (evaluation_date, state, frame)
-            _cache["how"] = f"refreshed {len(ids)}"
+            _cache["how"] = f"{source}refreshed {len(ids)}"
             return frame
     frame = build_feature_frame(evaluation_date)
     _cache["frame"] = (evaluation_date, state, frame)
     _cache["how"] = "built"
+    _save_snapshot(evaluation_date, state, frame)
     return frame
 
 
+def clear_cache() -> None:
+    """Forget this process's frame (the snapshot on disk stays): the next call starts as a new process."""
+    _cache.clear()
+
+
 def last_refresh() -> str:
-    """How the last `cached_feature_frame` call got its frame: "cached", "refreshed N" or "built"."""
+    """How the last `cached_feature_frame` call got its frame: "cached", "refreshed N", "built", or, in a
+    process that started from the snapshot on disk, "loaded" or "loaded, refreshed N"."""
     return _cache.get("how", "")

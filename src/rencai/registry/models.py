@@ -76,6 +76,7 @@ class TalentPlatform(models.Model):
     host_institution = models.CharField(_("依托机构"), max_length=200, blank=True)
     established_on = models.DateField(_("设立日期"))
     group_label = models.CharField(_("平台体系"), max_length=50, blank=True, help_text=_("如：四园一院"))
+    updated_at = models.DateTimeField(auto_now=True)  # a changed kind changes its members' features
 
     class Meta:
         verbose_name = _("人才平台")
@@ -209,6 +210,8 @@ class Talent(models.Model):
             models.Index(fields=["current_employer", "-id"], name="talent_employer"),
             models.Index(fields=["team", "-id"], name="talent_team"),
             models.Index(fields=["region", "status", "-id"], name="talent_region_status"),
+            # the policy engine's cache asks for the latest change and for the talents changed since
+            models.Index(fields=["updated_at"], name="talent_updated_at"),
         ]
         constraints = [
             models.CheckConstraint(

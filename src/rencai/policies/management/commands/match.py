@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
+from rencai.policies.features import last_refresh
 from rencai.policies.matching import run_match
 
 
@@ -23,5 +24,5 @@ class Command(BaseCommand):
             f"新发要约 {run.offered}，直接兑现 {run.granted}，预算排队 {run.queued}，待复核 {run.flagged}，"
             f"无变化 {run.unchanged}；用时 {run.duration_ms} ms\n"
             f"(offered {run.offered}, granted {run.granted}, queued {run.queued}, flagged {run.flagged}, "
-            f"unchanged {run.unchanged})"
+            f"unchanged {run.unchanged}; feature frame {last_refresh()})"
         )
