@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.errors import ValidationFailed
+from rencai.core.widgets import PlainSelect
 from rencai.registry import choices as c
 from rencai.registry.selectors import TalentFilters
 from rencai.registry.services import EnterpriseInput, TalentInput
@@ -32,11 +33,19 @@ class TalentFilterForm(forms.Form):
         max_length=50,
         widget=forms.TextInput(attrs={"placeholder": _("姓名开头或完整证件号码"), "type": "search"}),
     )
-    region = forms.ChoiceField(label=_("区划"), required=False)
-    team = forms.ChoiceField(label=_("人才队伍"), required=False, choices=_with_any(c.Team.choices))
-    tier = forms.ChoiceField(label=_("人才类别"), required=False, choices=_with_any(c.Tier.choices))
-    enterprise = forms.TypedChoiceField(label=_("现工作单位"), required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=_with_any(c.TalentStatus.choices))
+    region = forms.ChoiceField(label=_("区划"), required=False, widget=PlainSelect)
+    team = forms.ChoiceField(
+        label=_("人才队伍"), required=False, choices=_with_any(c.Team.choices), widget=PlainSelect
+    )
+    tier = forms.ChoiceField(
+        label=_("人才类别"), required=False, choices=_with_any(c.Tier.choices), widget=PlainSelect
+    )
+    enterprise = forms.TypedChoiceField(
+        label=_("现工作单位"), required=False, coerce=int, empty_value=None, widget=PlainSelect
+    )
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=_with_any(c.TalentStatus.choices), widget=PlainSelect
+    )
 
     def __init__(self, data, *, regions, enterprises):
         super().__init__(data)
@@ -61,7 +70,7 @@ class SearchForm(forms.Form):
 
 class EnterpriseFilterForm(SearchForm):
     q = forms.CharField(label=_("企业名称或统一社会信用代码"), required=False, max_length=100)
-    region = forms.ChoiceField(label=_("区划"), required=False)
+    region = forms.ChoiceField(label=_("区划"), required=False, widget=PlainSelect)
     platform_only = forms.BooleanField(label=_("只看平台型企业"), required=False)
 
     def __init__(self, data, *, regions):
@@ -71,8 +80,10 @@ class EnterpriseFilterForm(SearchForm):
 
 class PlatformFilterForm(SearchForm):
     q = forms.CharField(label=_("平台名称"), required=False, max_length=100)
-    kind = forms.ChoiceField(label=_("平台类别"), required=False, choices=_with_any(c.PlatformKind.choices))
-    region = forms.ChoiceField(label=_("服务区划"), required=False)
+    kind = forms.ChoiceField(
+        label=_("平台类别"), required=False, choices=_with_any(c.PlatformKind.choices), widget=PlainSelect
+    )
+    region = forms.ChoiceField(label=_("服务区划"), required=False, widget=PlainSelect)
 
     def __init__(self, data, *, regions):
         super().__init__(data)
