@@ -104,7 +104,7 @@ def test_the_cached_frame_follows_changes_by_reading_only_the_changed_talents(wo
     assert frame.height == refreshed.height  # one left, one arrived
 
 
-def test_deletions_and_enterprise_or_platform_changes_rebuild_the_frame(world, snapshots):
+def test_deletions_and_platform_changes_rebuild_the_frame(world, snapshots):
     day = dt.date(2021, 3, 10)
     Honour.objects.create(talent=world.talent_a, programme="national_programme", level="national", year=2016)
     _cached(day)
@@ -114,20 +114,56 @@ def test_deletions_and_enterprise_or_platform_changes_rebuild_the_frame(world, s
     frame, how = _cached(day)
     assert how == "built" and frame.equals(build_feature_frame(day))
 
-    world.enterprise_a.is_high_tech = not world.enterprise_a.is_high_tech
-    world.enterprise_a.save()  # every employee's employer features may change
+    # an enterprise deleted: its employees lose their employer, and no talent's row says so
+    from rencai.registry.models import Enterprise
+    from tests import factories
+
+    doomed = factories.make_enterprise(world.county_b, name="龙游将注销公司")
+    factories.make_talent(world.county_b, name="龙游丁", current_employer=doomed)
+    _cached(day)
+    Enterprise.objects.filter(pk=doomed.pk).delete()
     frame, how = _cached(day)
     assert how == "built" and frame.equals(build_feature_frame(day))
+
+    # a platform changed: every member's platform kinds change, and no member's row says so
 
     PlatformMembership.objects.create(talent=world.talent_a, platform=world.platform_a, joined_on=day)
     _cached(day)
     world.platform_a.kind = "doctoral_station"
-    world.platform_a.save()  # every member's platform kinds change, and no member's row says so
+    world.platform_a.save()
     frame, how = _cached(day)
     assert how == "built" and frame.equals(build_feature_frame(day))
     assert frame.filter(frame["talent_id"] == world.talent_a.pk)["platform_kinds"].to_list() == [
         ["doctoral_station"]
     ]
+
+
+def test_an_enterprise_change_reads_its_employees_again(world, snapshots):
+    from django.utils import timezone
+
+    from rencai.registry.models import Enterprise, Talent
+
+    day = dt.date(2021, 3, 10)
+    # Rows changed within the margin before the latest change are read again; older ones are not. The
+    # latest changes: talent_a2 and an enterprise with no employees, an hour ago; the rest three hours ago.
+    from tests import factories
+
+    quiet = factories.make_enterprise(world.county_a, name="江山无员工公司")
+    Talent.objects.update(updated_at=timezone.now() - dt.timedelta(hours=3))
+    Enterprise.objects.update(updated_at=timezone.now() - dt.timedelta(hours=3))
+    Talent.objects.filter(pk=world.talent_a2.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    Enterprise.objects.filter(pk=quiet.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    frame, _ = _cached(day)
+    assert frame.filter(frame["talent_id"] == world.talent_b.pk)["employer_is_high_tech"].to_list() == [False]
+
+    world.enterprise_b.is_high_tech = True
+    world.enterprise_b.save()  # its employees' employer features change; their own rows do not
+    refreshed, how = _cached(day)
+    employees = Talent.objects.filter(current_employer=world.enterprise_b, status="active").count()
+    assert how == f"refreshed {employees + 1}" and employees >= 1  # and talent_a2, within the margin
+    assert refreshed.equals(build_feature_frame(day))
+    row = refreshed.filter(refreshed["talent_id"] == world.talent_b.pk)
+    assert row["employer_is_high_tech"].to_list() == [True]
 
 
 # The snapshot on disk: a process that has just started loads the day's frame instead of building it

@@ -207,9 +207,11 @@ SELECT (SELECT COUNT(*) FROM registry_talent), (SELECT MAX(id) FROM registry_tal
        (SELECT COUNT(*) FROM registry_employment), (SELECT MAX(id) FROM registry_employment),
        (SELECT COUNT(*) FROM registry_platformmembership), (SELECT MAX(id) FROM registry_platformmembership),
        (SELECT COUNT(*) FROM registry_education), (SELECT MAX(id) FROM registry_education),
-       (SELECT MAX(updated_at) FROM registry_talentplatform)
+       (SELECT MAX(updated_at) FROM registry_talentplatform),
+       (SELECT COUNT(*) FROM registry_enterprise), (SELECT MAX(id) FROM registry_enterprise)
 """
 TALENT_COUNT, TALENT_MAX_ID, TALENT_CHANGED, ENTERPRISE_CHANGED, PLATFORM_CHANGED = 1, 2, 3, 4, 13
+ENTERPRISE_COUNT, ENTERPRISE_MAX_ID = 14, 15
 CHILD_TABLES = {  # table: position of its count (its highest id follows)
     "registry_honour": 5,
     "registry_employment": 7,
@@ -245,30 +247,48 @@ def _as_datetime(value):
     return value
 
 
+def _since(latest) -> object:
+    """The moment from which rows are read again: a state's latest change less the margin, as the
+    database compares it."""
+    since = _as_datetime(latest) - REFRESH_MARGIN
+    if connection.vendor == "sqlite":  # stored as naive UTC text; compare like with like
+        return since.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    return since
+
+
 def changed_talent_ids(old: tuple, new: tuple) -> list[int] | None:
     """The talents whose features may differ between two states, or None when that cannot be told
-    (another database, an enterprise or a platform changed, rows were deleted, or too many changed)."""
-    if (
-        old[0] != new[0]
-        or old[ENTERPRISE_CHANGED] != new[ENTERPRISE_CHANGED]
-        or old[PLATFORM_CHANGED] != new[PLATFORM_CHANGED]
-        or old[TALENT_CHANGED] is None
-    ):
+    (another database, a platform changed, rows were deleted, or too many changed). A changed enterprise
+    changes its current employees' features: they are read again."""
+    if old[0] != new[0] or old[PLATFORM_CHANGED] != new[PLATFORM_CHANGED] or old[TALENT_CHANGED] is None:
         return None
-    since = _as_datetime(old[TALENT_CHANGED]) - REFRESH_MARGIN
-    if connection.vendor == "sqlite":  # stored as naive UTC text; compare like with like
-        since = since.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
     talent_max = old[TALENT_MAX_ID] or 0
     changed: set[int] = set()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM registry_talent WHERE id > %s", [talent_max])
-        if new[TALENT_COUNT] - old[TALENT_COUNT] != cursor.fetchone()[0]:
-            return None  # talents were deleted
+        for table, position, max_position in (
+            ("registry_talent", TALENT_COUNT, TALENT_MAX_ID),
+            ("registry_enterprise", ENTERPRISE_COUNT, ENTERPRISE_MAX_ID),
+        ):
+            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE id > %s", [old[max_position] or 0])
+            if new[position] - old[position] != cursor.fetchone()[0]:
+                return None  # talents or enterprises were deleted (an employer's deletion empties fields)
         cursor.execute(
             f"SELECT id FROM registry_talent WHERE updated_at > %s OR id > %s LIMIT {INCREMENTAL_LIMIT + 1}",
-            [since, talent_max],
+            [_since(old[TALENT_CHANGED]), talent_max],
         )
         changed.update(row[0] for row in cursor.fetchall())
+        if old[ENTERPRISE_CHANGED] != new[ENTERPRISE_CHANGED]:
+            enterprises = "SELECT id FROM registry_enterprise"
+            params = []
+            if old[ENTERPRISE_CHANGED] is not None:
+                enterprises += " WHERE updated_at > %s"
+                params.append(_since(old[ENTERPRISE_CHANGED]))
+            cursor.execute(
+                f"SELECT id FROM registry_talent WHERE current_employer_id IN ({enterprises}) "
+                f"LIMIT {INCREMENTAL_LIMIT + 1}",
+                params,
+            )
+            changed.update(row[0] for row in cursor.fetchall())
         for table, position in CHILD_TABLES.items():
             old_max = old[position + 1] or 0
             cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE id > %s", [old_max])
@@ -360,9 +380,9 @@ def _load_snapshot(evaluation_date: dt.date) -> tuple | None:
 
 def cached_feature_frame(evaluation_date: dt.date) -> pl.DataFrame:
     """The whole registry's frame. Unchanged registry: the cached frame. A few talents changed since: only
-    their rows are read again and replaced. Otherwise (another day, an enterprise or a platform changed,
-    deletions, a large import): built anew, and written to disk as the snapshot a new process starts from
-    instead of building. `last_refresh()` says which happened."""
+    their rows are read again and replaced (an enterprise's change: its employees'). Otherwise (another day,
+    a platform changed, deletions, a large import): built anew, and written to disk as the snapshot a new
+    process starts from instead of building. `last_refresh()` says which happened."""
     state = registry_state()
     cached = _cache.get("frame")
     source = ""
