@@ -106,11 +106,12 @@ def years_missing_soon(today: dt.date) -> list[int]:
 
 def home_panel(user) -> dict | None:
     """A warning on staff home pages while a year the deadlines need is missing from the calendar."""
-    if not user.is_authenticated or not (
-        user.is_superuser or user.role in ("city_org_dept", "county_org_dept", "department")
-    ):
-        return None
     from django.utils import timezone
+
+    from rencai.accounts.models import OFFICER_ROLES
+
+    if not user.is_authenticated or not (user.is_superuser or user.role in OFFICER_ROLES):
+        return None
 
     missing = years_missing_soon(timezone.localdate())
     if not missing:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from rencai.accounts.models import is_org_dept
 from rencai.core.access import region_ancestor_ids, visible_to
 from rencai.core.calendar import add_working_days
 from rencai.core.errors import NotFound
@@ -279,7 +280,7 @@ def application_detail(user, application_id: int, *, today: dt.date | None = Non
 def window_queue(user, *, states: tuple[str, ...] = ("submitted", "resubmitted")) -> QuerySet:
     """Applications waiting at the one-stop window of the officer's region. A resubmitted one waits only
     for the officer who returned it."""
-    if user.role not in ("city_org_dept", "county_org_dept") and not user.is_superuser:
+    if not is_org_dept(user):
         return Application.objects.none()
     queryset = applications_for(user).filter(state__in=states)
     return queryset.filter(~Q(state="resubmitted") | Q(window_officer=user)).order_by("submitted_at", "id")

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from rencai.accounts.models import User
+from rencai.accounts.models import User, is_org_dept
 from rencai.core import audit
 from rencai.core.access import region_ancestor_ids, visible_to
 from rencai.core.calendar import add_working_days
@@ -751,7 +751,7 @@ def refer_housing_loan(*, application: Application) -> HousingLoanReferral:
 
 def revoke_gold_card(*, actor, card: GoldCard, reason: str) -> GoldCard:
     """Revoke a card (e.g. the holder left): verification fails from now on."""
-    if actor.role not in ("city_org_dept", "county_org_dept") and not actor.is_superuser:
+    if not is_org_dept(actor):
         raise PermissionDenied(
             "只有组织部门可以注销人才金卡", "Only organization departments may revoke gold cards"
         )
@@ -1075,7 +1075,6 @@ def _count_by_department(queryset) -> dict[int, int]:
 
 # -- the service catalogue (服务事项), maintained by organization officers ----------------------------
 
-CATALOGUE_ROLES = ("city_org_dept", "county_org_dept")
 MAX_SLA_WORKING_DAYS = 60
 
 
@@ -1106,7 +1105,7 @@ class ItemSpec:
 def require_catalogue_rights(actor, region: Region) -> None:
     """Organization officers maintain the items of their own region (the city's officers: the city's and
     every county's); a county sees the city's items but changes them only by defining its own."""
-    if not actor.is_superuser and actor.role not in CATALOGUE_ROLES:
+    if not is_org_dept(actor):
         raise PermissionDenied(
             "只有组织部门可以维护服务事项", "Only organization departments may maintain service items"
         )

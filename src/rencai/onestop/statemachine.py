@@ -22,6 +22,7 @@ resubmitted application goes back to the officer who returned it.
 from django.db import transaction
 from django.utils import timezone
 
+from rencai.accounts.models import is_org_dept
 from rencai.core import audit
 from rencai.core.errors import DomainError, PermissionDenied
 from rencai.onestop.models import Application, ApplicationState, Transition
@@ -116,7 +117,7 @@ def role_of(actor, application: Application) -> str:
         and application.enterprise_id == actor.enterprise_id
     ):
         return APPLICANT
-    if actor.role in ("city_org_dept", "county_org_dept") or actor.is_superuser:
+    if is_org_dept(actor):
         return WINDOW
     if actor.role == "department":
         return DEPARTMENT

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rencai.accounts.models import is_org_dept
 from rencai.core.access import visible_to
 from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from rencai.onestop import selectors, services
@@ -44,7 +45,6 @@ from rencai.onestop.verification import flush_verification_log, may_verify, veri
 from rencai.policies.models import Policy
 from rencai.registry import selectors as registry_selectors
 
-OFFICER_ROLES = ("city_org_dept", "county_org_dept")
 WITHDRAWABLE = ("draft", "submitted", "returned", "resubmitted")
 LOG_ROWS = 30
 
@@ -74,7 +74,7 @@ def _show_error(request, error: DomainError) -> None:
 
 
 def _is_officer(user) -> bool:
-    return user.is_superuser or user.role in OFFICER_ROLES
+    return is_org_dept(user)
 
 
 def _require_officer(user) -> None:

@@ -2,10 +2,9 @@
 
 from django.utils import timezone
 
+from rencai.accounts.models import OFFICER_ROLES
 from rencai.core.access import rights_of
 from rencai.policies import selectors
-
-OFFICER_ROLES = ("city_org_dept", "county_org_dept", "department")
 
 
 def home_panel(user) -> dict | None:

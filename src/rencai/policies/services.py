@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from rencai.accounts.models import is_org_dept
 from rencai.core import audit
 from rencai.core.access import rights_of, visible_to
 from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -35,9 +36,7 @@ def rule_problems(source: str, *, expect: str) -> list[dict]:
 
 def require_policy_rights(actor, policy: Policy | None = None, region: Region | None = None) -> None:
     rights = rights_of(actor)
-    if not rights.edit_registry or (
-        actor.role not in ("city_org_dept", "county_org_dept") and not actor.is_superuser
-    ):
+    if not rights.edit_registry or not is_org_dept(actor):
         raise PermissionDenied("只有组织部门可以制定政策", "Only organization departments may draft policies")
     target = region or (policy.region if policy else None)
     if target is not None and not visible_to(actor, Region.objects.filter(pk=target.pk)).exists():
