@@ -1,12 +1,25 @@
 """Who may see and do what: the one place where roles turn into scopes and rights.
 
-Every selector calls `visible_to(user, queryset)`; views and the API never filter by hand.
-A model says how it belongs to places, enterprises and persons through a `Tenancy` on the class.
+Two questions, one vocabulary:
+
+- *What may a user see?* `visible_to(user, queryset)` scopes rows by the `Tenancy` a model declares (its
+  region, enterprise and person). Every selector calls it; views and the API never filter by hand.
+- *What may a user do?* `may(user, action, obj=None)` answers for one `Action`; `require(...)` raises the
+  action's refusal; `restrict(user, queryset, action)` keeps the rows the user may act on. Every view, API
+  route, service and template asks these (templates through the `may` filter of `{% load access %}`);
+  nothing else compares `user.role`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet, TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from rencai.accounts.models import ORG_DEPT_ROLES, Role
+
+# -- data scoping -------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -21,39 +34,53 @@ class Tenancy:
     applies_downward: bool = False
 
 
+class Scope(TextChoices):
+    ALL = "all", _("全部")
+    REGION = "region", _("本辖区")
+    ENTERPRISE = "enterprise", _("本单位")
+    SELF = "self", _("本人")
+    NONE = "none", _("无")
+
+
 @dataclass(frozen=True)
 class RoleRights:
-    scope: str  # "all", "region", "enterprise", "self", "none"
+    """What a role sees (its scope) and the registry rights that go with the role as a whole."""
+
+    scope: Scope
     reveal_personal_data: bool = False
     import_registry: bool = False
     export: bool = False
     edit_registry: bool = False
 
 
+_ORG_DEPT_RIGHTS = RoleRights(
+    Scope.REGION, reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
+)
 ROLE_RIGHTS: dict[str, RoleRights] = {
-    "city_org_dept": RoleRights(
-        "region", reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
-    ),
-    "county_org_dept": RoleRights(
-        "region", reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
-    ),
-    "department": RoleRights("region", export=True),
-    "enterprise": RoleRights("enterprise", export=True),
-    "talent": RoleRights("self", reveal_personal_data=True),
-    "reviewer": RoleRights("none"),
-    "provider": RoleRights("none"),
-    "intermediary": RoleRights("none"),
+    Role.CITY_ORG_DEPT: _ORG_DEPT_RIGHTS,
+    Role.COUNTY_ORG_DEPT: _ORG_DEPT_RIGHTS,
+    Role.DEPARTMENT: RoleRights(Scope.REGION, export=True),
+    Role.ENTERPRISE: RoleRights(Scope.ENTERPRISE, export=True),
+    Role.TALENT: RoleRights(Scope.SELF, reveal_personal_data=True),
+    Role.REVIEWER: RoleRights(Scope.NONE),
+    Role.PROVIDER: RoleRights(Scope.NONE),
+    Role.INTERMEDIARY: RoleRights(Scope.NONE),
 }
-NO_RIGHTS = RoleRights("none")
+NO_RIGHTS = RoleRights(Scope.NONE)
+SUPERUSER_RIGHTS = RoleRights(
+    Scope.ALL, reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
+)
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
 
 
 def rights_of(user) -> RoleRights:
-    if user is None or not user.is_authenticated:
+    if not _signed_in(user):
         return NO_RIGHTS
     if user.is_superuser:
-        return RoleRights(
-            "all", reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
-        )
+        return SUPERUSER_RIGHTS
     return ROLE_RIGHTS.get(user.role, NO_RIGHTS)
 
 
@@ -91,7 +118,7 @@ def home_region_id(user) -> int | None:
         return user.region_id
     if user.enterprise_id:
         return user.enterprise.region_id
-    talent = getattr(user, "talent", None) if user.role == "talent" else None
+    talent = getattr(user, "talent", None) if user.role == Role.TALENT else None
     return talent.region_id if talent is not None else None
 
 
@@ -99,19 +126,19 @@ def scope_filter(user, model: type[Model]) -> Q | None:
     """The Q that limits `model` to what `user` may see; None means nothing at all."""
     rights = rights_of(user)
     tenancy = tenancy_of(model)
-    if rights.scope == "all":
+    if rights.scope == Scope.ALL:
         return Q()
     if tenancy.applies_downward and tenancy.region:
         home = home_region_id(user)
         inherited = Q(**{f"{tenancy.region}__in": region_ancestor_ids(home)}) if home else None
-        if rights.scope == "region" and user.region_id:
+        if rights.scope == Scope.REGION and user.region_id:
             return inherited | Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
         return inherited
-    if rights.scope == "region" and tenancy.region and user.region_id:
+    if rights.scope == Scope.REGION and tenancy.region and user.region_id:
         return Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
-    if rights.scope == "enterprise" and tenancy.enterprise and user.enterprise_id:
+    if rights.scope == Scope.ENTERPRISE and tenancy.enterprise and user.enterprise_id:
         return Q(**{tenancy.enterprise: user.enterprise_id})
-    if rights.scope == "self" and tenancy.person:
+    if rights.scope == Scope.SELF and tenancy.person:
         return Q(**{tenancy.person: user.pk})
     return None
 
@@ -127,5 +154,266 @@ def can_see(user, obj: Model) -> bool:
     return visible_to(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
-def can_reveal_personal_data(user, obj: Model) -> bool:
-    return rights_of(user).reveal_personal_data and can_see(user, obj)
+# -- action rights ------------------------------------------------------------------------------------------
+
+
+class Action(TextChoices):
+    """Everything a user can be allowed to do, by name. A new capability adds a member and a `RULES` row."""
+
+    # registry
+    BROWSE_TALENTS = "browse_talents", _("浏览人才名录（人才本人：本人档案）")
+    BROWSE_REGISTRY = "browse_registry", _("浏览人才、企业和平台名录")
+    SEARCH_REGION = "search_region", _("检索全辖区名录（企业、院士）")
+    REVEAL_PERSONAL_DATA = "reveal_personal_data", _("查看完整证件号和电话")
+    EDIT_REGISTRY = "edit_registry", _("登记和修改名录")
+    IMPORT_REGISTRY = "import_registry", _("批量导入")
+    EXPORT = "export", _("导出 Excel")
+    # policies
+    BROWSE_POLICIES = "browse_policies", _("浏览政策")
+    DRAFT_POLICY = "draft_policy", _("制定和发布政策")
+    VIEW_POLICY_DRAFTS = "view_policy_drafts", _("查看政策草稿")
+    START_MATCHING = "start_matching", _("运行政策匹配")
+    SEE_OWN_BENEFITS = "see_own_benefits", _("查看本人政策红利")
+    SEE_MATCHING_FIGURES = "see_matching_figures", _("查看政策兑现统计")
+    # one-stop services
+    APPLY_FOR_SELF = "apply_for_self", _("本人申请服务")
+    APPLY_FOR_EMPLOYEE = "apply_for_employee", _("为本单位人才申请服务")
+    ACT_AS_APPLICANT = "act_as_applicant", _("以申请人身份办理（撤回、补正）")
+    CONFIRM_OFFER = "confirm_offer", _("确认或放弃免申即享")
+    WORK_AT_WINDOW = "work_at_window", _("综合窗口受理")
+    DECIDE_STEP = "decide_step", _("部门审批环节")
+    DECIDE_LOAN = "decide_loan", _("审批公积金贷款")
+    SEE_SERVICE_DASHBOARD = "see_service_dashboard", _("查看服务看板")
+    MAINTAIN_CATALOGUE = "maintain_catalogue", _("维护服务事项")
+    REVOKE_CARD = "revoke_card", _("注销人才金卡")
+    VERIFY_CARD = "verify_card", _("核验人才金卡")
+    REDEEM_VOUCHER = "redeem_voucher", _("兑付教育券")
+    # the working-day calendar
+    SEE_CALENDAR_WARNING = "see_calendar_warning", _("查看工作日历提醒")
+    MAINTAIN_CALENDAR = "maintain_calendar", _("维护工作日历")
+
+
+Check = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class Right:
+    """Who holds an action: these roles (the administrator too unless `superuser` is False), and, when an
+    object is given, only if `check(user, obj)` holds for it. `refusal` is what the user is told."""
+
+    roles: frozenset[str]
+    refusal: tuple[str, str]
+    check: Check | None = None
+    # What the user is told when the role holds the right but not for this object (default: `refusal`)
+    object_refusal: tuple[str, str] | None = None
+    superuser: bool = True
+    # Object checks that fail for a row the user cannot see answer "not found", never "forbidden"
+    hide_refused_object: bool = False
+
+
+def _region_of_obj_visible(user, obj) -> bool:
+    """The object is (or belongs to) a region the user's scope covers."""
+    from rencai.core.models import Region
+
+    region = obj if isinstance(obj, Region) else getattr(obj, "region", None)
+    if region is None:
+        return True
+    return visible_to(user, Region.objects.filter(pk=region.pk)).exists()
+
+
+def _visible(user, obj) -> bool:
+    return can_see(user, obj)
+
+
+def _own_talent_record(user, obj) -> bool:
+    """`obj` is the user's own talent record, or a row of it (an application, an entitlement)."""
+    talent = obj if hasattr(obj, "account_id") else getattr(obj, "talent", None)
+    return talent is not None and talent.account_id == user.pk
+
+
+def _employee_of_user(user, obj) -> bool:
+    """`obj` is a talent employed by the user's enterprise."""
+    return bool(user.enterprise_id) and getattr(obj, "current_employer_id", None) == user.enterprise_id
+
+
+def _applicant_of(user, obj) -> bool:
+    """The talent an application is for, or the enterprise that made it on the talent's behalf."""
+    if obj.talent.account_id == user.pk:
+        return True
+    return bool(user.enterprise_id) and obj.enterprise_id == user.enterprise_id
+
+
+def _own_department(user, obj) -> bool:
+    """A step task or a loan referral waiting at the user's own department."""
+    return user.is_superuser or (bool(user.department_id) and obj.department_id == user.department_id)
+
+
+def _registry_right(flag: str) -> Check:
+    return lambda user, obj: getattr(rights_of(user), flag)
+
+
+ORG = frozenset(ORG_DEPT_ROLES)
+OFFICERS = ORG | {Role.DEPARTMENT}
+REGISTRY_READERS = OFFICERS | {Role.ENTERPRISE}
+NOBODY: frozenset[str] = frozenset()
+
+RULES: dict[Action, Right] = {
+    Action.BROWSE_TALENTS: Right(
+        REGISTRY_READERS | {Role.TALENT}, ("无权浏览人才名录", "You may not browse talents")
+    ),
+    Action.BROWSE_REGISTRY: Right(REGISTRY_READERS, ("无权浏览名录", "You may not browse the registry")),
+    Action.SEARCH_REGION: Right(OFFICERS, ("无权检索全辖区名录", "You may not search the whole region")),
+    Action.REVEAL_PERSONAL_DATA: Right(
+        ORG | {Role.TALENT},
+        ("无权查看完整个人信息", "You may not see this personal data in full"),
+        check=_visible,
+    ),
+    Action.EDIT_REGISTRY: Right(ORG, ("无权修改人才登记信息", "You may not change the registry")),
+    Action.IMPORT_REGISTRY: Right(ORG, ("无权批量导入登记信息", "You may not import into the registry")),
+    Action.EXPORT: Right(REGISTRY_READERS, ("无权导出名单", "You may not export lists")),
+    Action.DRAFT_POLICY: Right(
+        ORG,
+        ("只有组织部门可以制定政策", "Only organization departments may draft policies"),
+        check=_region_of_obj_visible,
+        object_refusal=("只能制定本辖区的政策", "You may only draft policies for your own region"),
+    ),
+    Action.BROWSE_POLICIES: Right(OFFICERS, ("无权浏览政策", "You may not browse policies")),
+    Action.VIEW_POLICY_DRAFTS: Right(ORG, ("无权查看政策草稿", "You may not see policy drafts")),
+    Action.START_MATCHING: Right(
+        frozenset({Role.CITY_ORG_DEPT}),
+        ("只有市委组织部可以运行政策匹配", "Only the city organization department may run matching"),
+    ),
+    Action.SEE_OWN_BENEFITS: Right(
+        frozenset({Role.TALENT}), ("此页面供人才本人使用", "This page is for talents"), superuser=False
+    ),
+    Action.SEE_MATCHING_FIGURES: Right(OFFICERS, ("无权查看政策兑现统计", "You may not see these figures")),
+    Action.APPLY_FOR_SELF: Right(
+        frozenset({Role.TALENT}),
+        ("只有人才本人或其用人单位可以申请", "Only the talent or their employer may apply"),
+        check=_own_talent_record,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    Action.APPLY_FOR_EMPLOYEE: Right(
+        frozenset({Role.ENTERPRISE}),
+        ("只有人才本人或其用人单位可以申请", "Only the talent or their employer may apply"),
+        check=_employee_of_user,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    Action.ACT_AS_APPLICANT: Right(
+        frozenset({Role.TALENT, Role.ENTERPRISE}),
+        ("您不是该申请的当事方", "You are not a party to this application"),
+        check=_applicant_of,
+        superuser=False,
+    ),
+    Action.CONFIRM_OFFER: Right(
+        frozenset({Role.TALENT}),
+        ("只有人才本人可以确认", "Only the talent may confirm"),
+        check=_own_talent_record,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    Action.WORK_AT_WINDOW: Right(
+        ORG,
+        (
+            "只有综合窗口（组织部门）工作人员可以办理",
+            "Only one-stop window (organization) officers may do this",
+        ),
+        check=_visible,
+        hide_refused_object=True,
+    ),
+    Action.DECIDE_STEP: Right(
+        frozenset({Role.DEPARTMENT}),
+        ("只有办理部门可以审批该环节", "Only the step's department may decide it"),
+        check=_own_department,
+        hide_refused_object=True,
+    ),
+    Action.DECIDE_LOAN: Right(
+        frozenset({Role.DEPARTMENT}),
+        ("只有公积金中心可以审批", "Only the housing-fund centre may decide"),
+        check=_own_department,
+        hide_refused_object=True,
+    ),
+    Action.SEE_SERVICE_DASHBOARD: Right(OFFICERS, ("此页面供工作人员使用", "This page is for officers")),
+    Action.MAINTAIN_CATALOGUE: Right(
+        ORG,
+        ("只有组织部门可以维护服务事项", "Only organization departments may maintain service items"),
+        check=_region_of_obj_visible,
+        object_refusal=("只能维护本辖区的服务事项", "You may only maintain service items of your own region"),
+    ),
+    Action.REVOKE_CARD: Right(
+        ORG,
+        ("只有组织部门可以注销人才金卡", "Only organization departments may revoke gold cards"),
+        check=_visible,
+        hide_refused_object=True,
+    ),
+    Action.VERIFY_CARD: Right(
+        OFFICERS | {Role.PROVIDER},
+        ("只有服务提供方和工作人员可以核验人才金卡", "Only providers and officers may verify cards"),
+    ),
+    Action.REDEEM_VOUCHER: Right(
+        frozenset({Role.PROVIDER}), ("只有服务提供方可以兑付教育券", "Only providers may redeem vouchers")
+    ),
+    Action.SEE_CALENDAR_WARNING: Right(OFFICERS, ("无权查看", "You may not see this")),
+    Action.MAINTAIN_CALENDAR: Right(NOBODY, ("只有系统管理员可以维护工作日历", "Only administrators may")),
+}
+
+
+def _holds_role_right(user, action: Action, right: Right) -> bool:
+    if not _signed_in(user):
+        return False
+    if user.is_superuser:
+        return right.superuser
+    if user.role not in right.roles:
+        return False
+    flag = _REGISTRY_FLAGS.get(action)
+    return flag is None or getattr(rights_of(user), flag)
+
+
+# Actions that are also a flag of the role's RoleRights (the table above and ROLE_RIGHTS must agree)
+_REGISTRY_FLAGS = {
+    Action.REVEAL_PERSONAL_DATA: "reveal_personal_data",
+    Action.EDIT_REGISTRY: "edit_registry",
+    Action.IMPORT_REGISTRY: "import_registry",
+    Action.EXPORT: "export",
+}
+
+
+def may(user, action: Action, obj: Model | None = None) -> bool:
+    """Whether `user` may do `action` (on `obj`, when the right depends on the object)."""
+    right = RULES[Action(action)]
+    if not _holds_role_right(user, action, right):
+        return False
+    return obj is None or right.check is None or right.check(user, obj)
+
+
+def require(user, action: Action, obj: Model | None = None) -> None:
+    """Raise the action's refusal unless `may(user, action, obj)`: PermissionDenied, or NotFound where
+    the object should not even be admitted to exist."""
+    from rencai.core.errors import NotFound, PermissionDenied
+
+    if may(user, action, obj):
+        return
+    right = RULES[Action(action)]
+    if obj is not None and _holds_role_right(user, action, right):
+        if right.hide_refused_object:
+            raise NotFound()
+        raise PermissionDenied(*(right.object_refusal or right.refusal))
+    raise PermissionDenied(*right.refusal)
+
+
+def holders(action: Action) -> Q:
+    """The users whose role holds `action` (for finding whom to tell), as a filter on users."""
+    return Q(role__in=sorted(RULES[Action(action)].roles))
+
+
+def restrict(user, queryset: QuerySet, action: Action) -> QuerySet:
+    """The rows of `queryset` the user sees and may do `action` on (one query, no per-row checks)."""
+    right = RULES[Action(action)]
+    if not _holds_role_right(user, action, right):
+        return queryset.none()
+    queryset = visible_to(user, queryset)
+    if right.check is _own_department and not user.is_superuser:
+        return queryset.filter(department_id=user.department_id) if user.department_id else queryset.none()
+    return queryset

@@ -66,7 +66,7 @@ def _exceptions_of(year: int) -> dict[dt.date, bool]:
     if now - _loaded_at > CACHE_SECONDS:
         clear_cache()
     days = _years.get(year, False)
-    if days is False:
+    if isinstance(days, bool):  # False: not cached yet (None caches "missing")
         days = _load_year(year)
         with _lock:
             _years[year] = days
@@ -108,15 +108,19 @@ def home_panel(user) -> dict | None:
     """A warning on staff home pages while a year the deadlines need is missing from the calendar."""
     from django.utils import timezone
 
-    from rencai.accounts.models import OFFICER_ROLES
+    from rencai.core.access import Action, may
 
-    if not user.is_authenticated or not (user.is_superuser or user.role in OFFICER_ROLES):
+    if not may(user, Action.SEE_CALENDAR_WARNING):
         return None
 
     missing = years_missing_soon(timezone.localdate())
     if not missing:
         return None
-    return {"template": "core/_calendar_panel.html", "years": missing, "can_add": user.is_superuser}
+    return {
+        "template": "core/_calendar_panel.html",
+        "years": missing,
+        "can_add": may(user, Action.MAINTAIN_CALENDAR),
+    }
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -1,53 +1,46 @@
-"""Navigation entries for the shared layout, chosen by the user's role."""
+"""Navigation entries for the shared layout: each shown to the holders of one action."""
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from rencai.core.access import rights_of
+from rencai.core.access import Action, may
 from rencai.core.notifications import unread_count
 
-# (url name, label, roles that see it; None means every signed-in user)
+# (url name, label, the action whose holders see it; None means every signed-in user)
 NAVIGATION = [
     ("home", _("首页"), None),
-    (
-        "registry:talent_list",
-        _("人才"),
-        {"city_org_dept", "county_org_dept", "department", "enterprise", "all"},
-    ),
-    (
-        "registry:enterprise_list",
-        _("企业"),
-        {"city_org_dept", "county_org_dept", "department", "enterprise", "all"},
-    ),
-    (
-        "registry:platform_list",
-        _("人才平台"),
-        {"city_org_dept", "county_org_dept", "department", "enterprise", "all"},
-    ),
-    ("registry:academician_list", _("院士"), {"city_org_dept", "county_org_dept", "department", "all"}),
-    ("registry:import", _("批量导入"), {"city_org_dept", "county_org_dept", "all"}),
-    ("policies:policy_list", _("人才政策"), {"city_org_dept", "county_org_dept", "department", "all"}),
-    ("policies:my_benefits", _("我的政策红利"), {"talent"}),
-    ("onestop:my_applications", _("我的办事"), {"talent", "enterprise"}),
-    ("onestop:window_queue", _("综合窗口"), {"city_org_dept", "county_org_dept", "all"}),
-    ("onestop:department_queue", _("部门待办"), {"department", "all"}),
-    ("onestop:item_manage", _("服务事项"), {"city_org_dept", "county_org_dept", "all"}),
-    ("onestop:dashboard", _("服务看板"), {"city_org_dept", "county_org_dept", "all"}),
-    ("onestop:provider_home", _("核验与兑付"), {"provider"}),
+    ("registry:talent_list", _("人才"), Action.BROWSE_REGISTRY),
+    ("registry:enterprise_list", _("企业"), Action.BROWSE_REGISTRY),
+    ("registry:platform_list", _("人才平台"), Action.BROWSE_REGISTRY),
+    ("registry:academician_list", _("院士"), Action.SEARCH_REGION),
+    ("registry:import", _("批量导入"), Action.IMPORT_REGISTRY),
+    ("policies:policy_list", _("人才政策"), Action.BROWSE_POLICIES),
+    ("policies:my_benefits", _("我的政策红利"), Action.SEE_OWN_BENEFITS),
+    ("onestop:my_applications", _("我的办事"), (Action.APPLY_FOR_SELF, Action.APPLY_FOR_EMPLOYEE)),
+    ("onestop:window_queue", _("综合窗口"), Action.WORK_AT_WINDOW),
+    ("onestop:department_queue", _("部门待办"), Action.DECIDE_STEP),
+    ("onestop:item_manage", _("服务事项"), Action.MAINTAIN_CATALOGUE),
+    ("onestop:dashboard", _("服务看板"), Action.SEE_SERVICE_DASHBOARD),
+    ("onestop:provider_home", _("核验与兑付"), Action.REDEEM_VOUCHER),
     ("inbox", _("消息"), None),
 ]
+
+
+def _shown(user, actions) -> bool:
+    if actions is None:
+        return True
+    if isinstance(actions, tuple):
+        return any(may(user, action) for action in actions)
+    return may(user, actions)
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    role = "all" if user.is_superuser else user.role
     items = []
-    for url_name, label, roles in NAVIGATION:
-        if roles is not None and role not in roles:
-            continue
-        if url_name == "registry:import" and not rights_of(user).import_registry:
+    for url_name, label, actions in NAVIGATION:
+        if not _shown(user, actions):
             continue
         try:
             url = reverse(url_name)
@@ -55,4 +48,4 @@ def navigation(request):
             continue
         badge = unread_count(user) if url_name == "inbox" else 0
         items.append({"url": url, "label": label, "active": request.path == url, "badge": badge})
-    return {"nav_items": items, "user_rights": rights_of(user)}
+    return {"nav_items": items}

@@ -1,6 +1,29 @@
-"""Domain exceptions: a stable code plus a Chinese and an English message, rendered by UI and API."""
+"""Domain exceptions: a stable code plus a Chinese and an English message, rendered by UI and API.
+
+`problem(field, zh, en)` is the one shape of a field's problem (in `ValidationFailed.details`, import row
+reports and form errors alike).
+"""
+
+from typing import TypedDict
 
 from django.utils.translation import get_language
+
+
+class Problem(TypedDict):
+    field: str
+    message_zh: str
+    message_en: str
+
+
+def problem(field: str, zh: str, en: str = "") -> Problem:
+    """One field's problem in both languages (English falls back to the Chinese text)."""
+    return {"field": field, "message_zh": zh, "message_en": en or zh}
+
+
+def bilingual(message: str) -> tuple[str, str]:
+    """Split a validator's "中文 / English" message into its two halves."""
+    zh, _, en = message.partition(" / ")
+    return zh, en or zh
 
 
 class DomainError(Exception):

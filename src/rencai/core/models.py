@@ -38,7 +38,7 @@ class Region(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.path = (self.parent.path if self.parent_id else "") + self.code + "/"
+        self.path = (self.parent.path if self.parent is not None else "") + self.code + "/"
         super().save(*args, **kwargs)
 
     @property
@@ -161,3 +161,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class IdempotencyKey(models.Model):
+    """A write made with a client's Idempotency-Key: the request's fingerprint and what it produced, so a
+    retry gets the first answer. One row per caller, endpoint and key is a database fact."""
+
+    actor = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=60)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=40)
+    status = models.PositiveSmallIntegerField(default=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "scope", "key"], name="idempotency_key_once_per_actor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

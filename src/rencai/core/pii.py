@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 
 from rencai.core import audit, crypto
-from rencai.core.access import can_reveal_personal_data
-from rencai.core.errors import PermissionDenied
+from rencai.core.access import Action, require
 from rencai.core.masking import mask_id_number, mask_phone
 
 
@@ -37,8 +36,7 @@ def reveal(*, actor, obj, field: str, ip: str = "") -> str:
     """Decrypt one personal-data field for someone entitled to it, and log that they saw it."""
     if field not in REVEALABLE:
         raise ValueError(f"{field} is not a personal-data field")
-    if not can_reveal_personal_data(actor, obj):
-        raise PermissionDenied("无权查看完整个人信息", "You may not see this personal data in full")
+    require(actor, Action.REVEAL_PERSONAL_DATA, obj)
     value = crypto.decrypt(getattr(obj, REVEALABLE[field]))
     audit.record(actor=actor, action="pii.reveal", obj=obj, ip=ip, detail={"field": field})
     return value

@@ -23,7 +23,11 @@ def ensure_quzhou_regions() -> dict[str, Region]:
         region = Region.objects.filter(code=code).first()
         if region is None:
             region = Region(
-                code=code, name=name, name_en=name_en, level=level, parent=by_code.get(parent_code)
+                code=code,
+                name=name,
+                name_en=name_en,
+                level=level,
+                parent=by_code[parent_code] if parent_code else None,
             )
             region.save()
         by_code[code] = region

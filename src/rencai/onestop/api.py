@@ -283,19 +283,8 @@ def create_item(request, body: ItemIn):
 )
 def update_item(request, item_id: int, body: ItemIn):
     item = selectors.get_item(request.auth, item_id)
-    services.require_catalogue_rights(request.auth, item.region)
-    if body.code and body.code != item.code:
-        raise ValidationFailed(
-            [
-                {
-                    "field": "code",
-                    "message_zh": "事项编码创建后不能修改",
-                    "message_en": "An item's code cannot change",
-                }
-            ]
-        )
     item = services.save_service_item(
-        actor=request.auth, region=item.region, item=item, spec=_item_spec(body, item.code)
+        actor=request.auth, region=item.region, item=item, spec=_item_spec(body, body.code or item.code)
     )
     return item
 

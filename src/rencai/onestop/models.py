@@ -11,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from rencai.core.access import Tenancy
 from rencai.registry.choices import DepartmentKind
 
-TALENT_TENANCY = {"enterprise": "talent__current_employer", "person": "talent__account"}
-
 
 class Outcome(models.TextChoices):
     """What completing an application of an item produces."""
@@ -127,7 +125,9 @@ class DepartmentHead(models.Model):
 class Material(models.Model):
     """A document in the talent's material library: given once, reused by every later application."""
 
-    tenancy = Tenancy(region="talent__region", **TALENT_TENANCY)
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
 
     talent = models.ForeignKey("registry.Talent", on_delete=models.CASCADE, related_name="materials")
     material_type = models.ForeignKey(

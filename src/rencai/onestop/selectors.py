@@ -7,20 +7,22 @@ from decimal import Decimal
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from rencai.accounts.models import is_org_dept
-from rencai.core.access import region_ancestor_ids, visible_to
+from rencai.core.access import Action, may, region_ancestor_ids, require, restrict, visible_to
 from rencai.core.calendar import add_working_days
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.onestop.models import (
     Application,
+    ApplicationState,
     CardVerification,
     EducationVoucher,
     GoldCard,
     HousingLoanReferral,
+    LoanStatus,
     Material,
     MaterialType,
     ServiceItem,
+    StepState,
     StepTask,
     Transition,
 )
@@ -109,9 +111,27 @@ def material_types() -> QuerySet:
 
 
 def own_talent(user) -> Talent | None:
-    if getattr(user, "role", None) != "talent":
+    if not may(user, Action.APPLY_FOR_SELF):
         return None
     return Talent.objects.select_related("region").filter(account=user).first()
+
+
+def applying_talent(user, talent_id: int | None) -> Talent | None:
+    """The talent `user` applies for: a talent for themselves, an enterprise for one of its employees
+    (None while the enterprise has not chosen one). Anyone else is refused."""
+    if may(user, Action.APPLY_FOR_SELF):
+        own = own_talent(user)
+        if own is None:
+            raise NotFound("您的账号尚未关联人才档案", "Your account is not linked to a talent record")
+        if talent_id is not None and talent_id != own.pk:
+            raise NotFound()
+        return own
+    require(user, Action.APPLY_FOR_EMPLOYEE)
+    if talent_id is None:
+        return None
+    talent = get_talent(user, talent_id)
+    require(user, Action.APPLY_FOR_EMPLOYEE, talent)
+    return talent
 
 
 def get_talent(user, talent_id: int) -> Talent:
@@ -277,18 +297,20 @@ def application_detail(user, application_id: int, *, today: dt.date | None = Non
     return ApplicationDetail(application, steps, transitions, notice, materials)
 
 
-def window_queue(user, *, states: tuple[str, ...] = ("submitted", "resubmitted")) -> QuerySet:
+def window_queue(
+    user, *, states: tuple[str, ...] = (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED)
+) -> QuerySet:
     """Applications waiting at the one-stop window of the officer's region. A resubmitted one waits only
     for the officer who returned it."""
-    if not is_org_dept(user):
-        return Application.objects.none()
-    queryset = applications_for(user).filter(state__in=states)
-    return queryset.filter(~Q(state="resubmitted") | Q(window_officer=user)).order_by("submitted_at", "id")
+    queryset = restrict(user, applications_for(user).filter(state__in=states), Action.WORK_AT_WINDOW)
+    return queryset.filter(~Q(state=ApplicationState.RESUBMITTED) | Q(window_officer=user)).order_by(
+        "submitted_at", "id"
+    )
 
 
 def offers_of(user) -> QuerySet:
     """Proactive offers waiting for the talent's one-click confirmation."""
-    return applications_of_talent(user).filter(state="offered")
+    return applications_of_talent(user).filter(state=ApplicationState.OFFERED)
 
 
 # -- department steps and deadlines -------------------------------------------------------------------------
@@ -307,7 +329,7 @@ def with_colour(queryset: QuerySet, today: dt.date | None = None) -> QuerySet:
     today, soon = colour_thresholds(today)
     return queryset.annotate(
         colour=Case(
-            When(~Q(state="pending"), then=Value("")),
+            When(~Q(state=StepState.PENDING), then=Value("")),
             When(due_on__lt=today, then=Value("red")),
             When(due_on__lte=soon, then=Value("yellow")),
             default=Value("green"),
@@ -317,7 +339,7 @@ def with_colour(queryset: QuerySet, today: dt.date | None = None) -> QuerySet:
 
 
 def step_colour(task: StepTask, today: dt.date | None = None) -> str:
-    if task.state != "pending":
+    if task.state != StepState.PENDING:
         return ""
     today, soon = colour_thresholds(today)
     if task.due_on < today:
@@ -325,12 +347,14 @@ def step_colour(task: StepTask, today: dt.date | None = None) -> str:
     return "yellow" if task.due_on <= soon else "green"
 
 
-def department_queue(user, *, state: str = "pending", today: dt.date | None = None) -> QuerySet:
+def department_queue(user, *, state: str = StepState.PENDING, today: dt.date | None = None) -> QuerySet:
     """The steps of the user's department (its kind, its region), earliest deadline first. Served by the
     index (department, state, due_on): the first page of 100,000 open steps reads a few rows."""
-    if user.role != "department" or not user.department_id:
+    if not user.department_id:  # the queue of one's own department
         return StepTask.objects.none()
-    queryset = visible_to(user, StepTask.objects.filter(department_id=user.department_id, state=state))
+    queryset = restrict(
+        user, StepTask.objects.filter(department_id=user.department_id, state=state), Action.DECIDE_STEP
+    )
     queryset = queryset.select_related("application__talent", "application__item", "step")
     return with_colour(queryset, today).order_by("due_on", "id")
 
@@ -341,7 +365,8 @@ def get_step_task(user, task_id: int) -> StepTask:
         .filter(pk=task_id)
         .first()
     )
-    if task is None or (user.role == "department" and task.department_id != user.department_id):
+    # Department officers see only their own department's steps; window officers follow all of theirs
+    if task is None or (may(user, Action.DECIDE_STEP) and not may(user, Action.DECIDE_STEP, task)):
         raise NotFound()
     return task
 
@@ -364,9 +389,12 @@ def _on_time_rows(queryset: QuerySet, key: str, label: str, today: dt.date) -> l
     rows = (
         queryset.values(key, label)
         .annotate(
-            decided=Count("id", filter=Q(state__in=["approved", "rejected"])),
-            on_time=Count("id", filter=Q(state__in=["approved", "rejected"], decided_on__lte=F("due_on"))),
-            overdue_open=Count("id", filter=Q(state="pending", due_on__lt=today)),
+            decided=Count("id", filter=Q(state__in=[StepState.APPROVED, StepState.REJECTED])),
+            on_time=Count(
+                "id",
+                filter=Q(state__in=[StepState.APPROVED, StepState.REJECTED], decided_on__lte=F("due_on")),
+            ),
+            overdue_open=Count("id", filter=Q(state=StepState.PENDING, due_on__lt=today)),
         )
         .order_by(label)
     )
@@ -389,7 +417,7 @@ def dashboard(user, *, today: dt.date | None = None) -> Dashboard:
     today = today or timezone.localdate()
     _, soon = colour_thresholds(today)
     steps = visible_to(user, StepTask.objects.all())
-    pending = steps.filter(state="pending")
+    pending = steps.filter(state=StepState.PENDING)
     states = dict(
         applications_for(user).order_by().values("state").annotate(n=Count("id")).values_list("state", "n")
     )
@@ -430,9 +458,10 @@ def loans_of(user) -> QuerySet:
 
 def loan_queue(user) -> QuerySet:
     """Referrals waiting at the user's housing-fund centre."""
-    if user.role != "department" or not user.department_id:
+    if not user.department_id:  # the queue of one's own department
         return HousingLoanReferral.objects.none()
-    return loans_of(user).filter(department_id=user.department_id, status="referred").order_by("referred_at")
+    queryset = loans_of(user).filter(department_id=user.department_id, status=LoanStatus.REFERRED)
+    return restrict(user, queryset, Action.DECIDE_LOAN).order_by("referred_at")
 
 
 def get_loan(user, referral_id: int) -> HousingLoanReferral:

@@ -20,18 +20,30 @@ resubmitted application goes back to the officer who returned it.
 """
 
 from django.db import transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 
-from rencai.accounts.models import is_org_dept
 from rencai.core import audit
+from rencai.core.access import Action, may
 from rencai.core.errors import DomainError, PermissionDenied
 from rencai.onestop.models import Application, ApplicationState, Transition
 
 S = ApplicationState
 NEW = ""  # the "from" state of an application being created
 
-APPLICANT, WINDOW, DEPARTMENT, SYSTEM = "applicant", "window", "department", "system"
-ROLES = (APPLICANT, WINDOW, DEPARTMENT, SYSTEM)
+
+
+class Party(TextChoices):
+    """The part an actor plays for one application (not the account's role)."""
+
+    APPLICANT = "applicant", "申请人"
+    WINDOW = "window", "窗口受理人员"
+    DEPARTMENT = "department", "职能部门"
+    SYSTEM = "system", "系统"
+
+
+APPLICANT, WINDOW, DEPARTMENT, SYSTEM = Party.APPLICANT, Party.WINDOW, Party.DEPARTMENT, Party.SYSTEM
+ROLES = tuple(Party)
 
 # (from, to) -> the roles that may make it
 ALLOWED: dict[tuple[str, str], frozenset[str]] = {
@@ -105,21 +117,15 @@ def allowed_targets(from_state: str, role: str) -> list[str]:
     return [to for (start, to), roles in ALLOWED.items() if start == from_state and role in roles]
 
 
-def role_of(actor, application: Application) -> str:
+def party_of(actor, application: Application) -> Party:
     """The part `actor` plays for this application; PermissionDenied when it plays none."""
     if actor is None:
         return SYSTEM
-    if actor.role == "talent" and application.talent.account_id == actor.pk:
+    if may(actor, Action.ACT_AS_APPLICANT, application):
         return APPLICANT
-    if (
-        actor.role == "enterprise"
-        and actor.enterprise_id
-        and application.enterprise_id == actor.enterprise_id
-    ):
-        return APPLICANT
-    if is_org_dept(actor):
+    if may(actor, Action.WORK_AT_WINDOW):
         return WINDOW
-    if actor.role == "department":
+    if may(actor, Action.DECIDE_STEP):
         return DEPARTMENT
     raise PermissionDenied("您不是该申请的当事方", "You are not a party to this application")
 
@@ -131,7 +137,7 @@ def transition(
 
     The row is locked first so that two officers acting at once cannot both move it.
     """
-    role = role or role_of(actor, application)
+    party = Party(role) if role else party_of(actor, application)
     with transaction.atomic():
         if application.pk:
             current = (
@@ -139,10 +145,10 @@ def transition(
             )
             application.state = current
         from_state = application.state if application.pk else NEW
-        if not is_allowed(from_state, to_state, role):
-            raise IllegalTransition(from_state, to_state, role)
+        if not is_allowed(from_state, to_state, party):
+            raise IllegalTransition(from_state, to_state, party)
         if (
-            role == WINDOW
+            party == Party.WINDOW
             and from_state == S.RESUBMITTED
             and application.window_officer_id
             and actor is not None
@@ -161,7 +167,7 @@ def transition(
             from_state=from_state,
             to_state=to_state,
             actor=actor,
-            role=role,
+            role=party,
             at=now,
             comment=comment,
         )
@@ -169,7 +175,7 @@ def transition(
             actor=actor,
             action=f"onestop.application.{to_state}",
             obj=application,
-            detail={"from": from_state, "to": to_state, "role": role, "comment": comment},
+            detail={"from": from_state, "to": to_state, "role": party, "comment": comment},
         )
     return log
 

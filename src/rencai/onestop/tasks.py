@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 
 SWEEP_HOUR = 8  # local time of the daily sweep: reminders arrive at the start of the working day
 
@@ -39,7 +39,9 @@ def schedule_daily_sweep() -> None:
     from django_tasks_db.models import DBTaskResult
 
     waiting = DBTaskResult.objects.filter(
-        task_path__endswith="reminder_sweep", status="READY", args_kwargs__kwargs__reschedule=True
+        task_path__endswith="reminder_sweep",
+        status=TaskResultStatus.READY,
+        args_kwargs__kwargs__reschedule=True,
     )
     if not waiting.exists():
         reminder_sweep.using(run_after=next_sweep()).enqueue(reschedule=True)

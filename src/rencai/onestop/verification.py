@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -27,19 +28,19 @@ from ninja import Router
 from ninja.utils import check_csrf
 
 from rencai.accounts.models import ApiToken
-from rencai.core.errors import DomainError, PermissionDenied, ValidationFailed
+from rencai.core.access import Action, require
+from rencai.core.errors import DomainError, ValidationFailed
 from rencai.onestop.models import CardVerification, GoldCard
 from rencai.onestop.tokens import InvalidCardToken, public_key_bytes, public_key_pem, verify_token
 
 try:
     import psycopg
 except ImportError:  # an installation on SQLite only
-    psycopg = None
+    psycopg = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
 # Who may verify a card: providers (hospitals, sights, banks, schools) and officers.
-VERIFIER_ROLES = frozenset({"provider", "city_org_dept", "county_org_dept", "department"})
 
 OK, REVOKED, EXPIRED, INVALID, UNKNOWN = "ok", "revoked", "expired", "invalid", "unknown"
 
@@ -86,10 +87,6 @@ class VerificationResult:
         }
 
 
-def may_verify(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in VERIFIER_ROLES))
-
-
 def mask_name(name: str) -> str:
     """The holder's surname only: 张三 -> 张*, 欧阳娜娜 -> 欧***."""
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
@@ -99,10 +96,7 @@ def verify_card(
     *, provider, token: str, channel: str = "online", today: dt.date | None = None
 ) -> VerificationResult:
     """Check a card's token and current status for `provider`, and log the check (who, which card, when)."""
-    if not may_verify(provider):
-        raise PermissionDenied(
-            "只有服务提供方和工作人员可以核验人才金卡", "Only providers and officers may verify cards"
-        )
+    require(provider, Action.VERIFY_CARD)
     result = _check(token, today or timezone.localdate())
     _log(provider=provider, result=result, channel=channel)
     return result
@@ -182,7 +176,7 @@ class VerificationLog:
     def __init__(self, *, delay: float | None = None, directory: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._spool = None
+        self._spool: TextIO | None = None
         self._sequence = 0
         if delay is not None:  # otherwise from settings / the environment, on first use
             self.__dict__["delay"] = delay

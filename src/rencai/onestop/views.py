@@ -20,8 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rencai.accounts.models import is_org_dept
-from rencai.core.access import visible_to
+from rencai.core.access import Action, may, require, visible_to
 from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from rencai.onestop import selectors, services
 from rencai.onestop.forms import (
@@ -38,14 +37,19 @@ from rencai.onestop.forms import (
     VerifyForm,
     step_specs,
 )
-from rencai.onestop.models import ApplicationState, MaterialType, Outcome, StepTask
-from rencai.onestop.statemachine import APPLICANT, DEPARTMENT, WINDOW, role_of
+from rencai.onestop.models import ApplicationState, CardStatus, LoanStatus, MaterialType, Outcome, StepTask
+from rencai.onestop.statemachine import Party, party_of
 from rencai.onestop.tokens import card_token
-from rencai.onestop.verification import flush_verification_log, may_verify, verify_card
+from rencai.onestop.verification import flush_verification_log, verify_card
 from rencai.policies.models import Policy
 from rencai.registry import selectors as registry_selectors
 
-WITHDRAWABLE = ("draft", "submitted", "returned", "resubmitted")
+WITHDRAWABLE = (
+    ApplicationState.DRAFT,
+    ApplicationState.SUBMITTED,
+    ApplicationState.RETURNED,
+    ApplicationState.RESUBMITTED,
+)
 LOG_ROWS = 30
 
 
@@ -73,20 +77,9 @@ def _show_error(request, error: DomainError) -> None:
             messages.error(request, text)
 
 
-def _is_officer(user) -> bool:
-    return is_org_dept(user)
-
-
-def _require_officer(user) -> None:
-    if not _is_officer(user):
-        raise PermissionDenied(
-            "只有组织部门工作人员可以使用此页面", "Only organization officers may use this page"
-        )
-
-
-def _role(user, application) -> str:
+def _party(user, application) -> str:
     try:
-        return role_of(user, application)
+        return party_of(user, application)
     except PermissionDenied:
         return ""
 
@@ -94,24 +87,20 @@ def _role(user, application) -> str:
 def _applying_talent(request):
     """The talent an application is for: the signed-in talent, or the employee an enterprise chose."""
     user = request.user
-    if user.role == "talent":
-        talent = selectors.own_talent(user)
-        if talent is None:
-            raise NotFound("您的账号尚未关联人才档案", "Your account is not linked to a talent record")
-        return talent
-    if user.role == "enterprise":
-        talent_id = request.GET.get("talent") or request.POST.get("talent")
-        if not str(talent_id or "").isdigit():
-            return None
-        talent = selectors.get_talent(user, int(talent_id))
-        if talent.current_employer_id != user.enterprise_id:
-            raise NotFound()
-        return talent
-    raise PermissionDenied("只有人才本人或其用人单位可以申请", "Only the talent or their employer may apply")
+    talent_id = None
+    if may(user, Action.APPLY_FOR_EMPLOYEE):
+        chosen = request.GET.get("talent") or request.POST.get("talent")
+        talent_id = int(chosen) if str(chosen or "").isdigit() else None
+    return selectors.applying_talent(user, talent_id)
+
+
+def _applies(user) -> bool:
+    """Talents apply for themselves, enterprises for their employees."""
+    return may(user, Action.APPLY_FOR_SELF) or may(user, Action.APPLY_FOR_EMPLOYEE)
 
 
 def _employees(user) -> list:
-    if user.role != "enterprise":
+    if not may(user, Action.APPLY_FOR_EMPLOYEE):
         return []
     return list(registry_selectors.talents_for(user).order_by("name")[:1000])
 
@@ -128,10 +117,10 @@ def qr_svg(text: str) -> str:
 @require_GET
 def catalogue(request):
     user = request.user
-    talent = _applying_talent(request) if user.role in ("talent", "enterprise") else None
+    talent = _applying_talent(request) if _applies(user) else None
     if talent is not None:
         items = selectors.items_in_region(talent.region)
-    elif user.role in ("talent", "enterprise"):
+    elif _applies(user):
         items = []  # an enterprise chooses the employee first
     else:
         items = selectors.catalogue_for(user)
@@ -190,7 +179,7 @@ def apply(request, code: str):
 @login_required
 @require_GET
 def item_manage(request):
-    _require_officer(request.user)
+    require(request.user, Action.MAINTAIN_CATALOGUE)
     rows = selectors.catalogue_to_maintain(request.user)
     return render(request, "onestop/item_manage.html", {"rows": rows})
 
@@ -235,7 +224,7 @@ def _put_back(form, formset, rows: list[int], error: DomainError) -> list[str]:
 
 def _item_form_page(request, item=None):
     user = request.user
-    _require_officer(user)
+    require(user, Action.MAINTAIN_CATALOGUE)
     regions = selectors.maintained_regions(user)
     policies = visible_to(user, Policy.objects.select_related("region")).order_by("region__path", "code")
     kwargs = {"regions": regions, "policies": policies, "editing": item is not None}
@@ -315,9 +304,9 @@ def _with_steps(applications):
 @require_GET
 def my_applications(request):
     user = request.user
-    if user.role not in ("talent", "enterprise"):
+    if not _applies(user):
         raise PermissionDenied("此页面供人才和用人单位使用", "This page is for talents and employers")
-    if user.role == "talent":
+    if may(user, Action.APPLY_FOR_SELF):
         applications = selectors.applications_of_talent(user)
     else:
         applications = selectors.applications_for(user)
@@ -340,21 +329,23 @@ def application_detail(request, pk: int):
     user = request.user
     detail = selectors.application_detail(user, pk)
     application = detail.application
-    role = _role(user, application)
+    party = _party(user, application)
     state = application.state
     context = {
         "detail": detail,
         "application": application,
-        "role": role,
+        "role": party,
         "eligibility": application.eligibility or {},
-        "can_withdraw": role == APPLICANT and state in WITHDRAWABLE,
-        "is_offer": role == APPLICANT and state == ApplicationState.OFFERED,
+        "can_withdraw": party == Party.APPLICANT and state in WITHDRAWABLE,
+        "is_offer": party == Party.APPLICANT and state == ApplicationState.OFFERED,
         "needs_child_name": application.item.outcome == Outcome.EDUCATION_VOUCHER,
-        "my_steps": [s for s in detail.steps if role == DEPARTMENT and s.department_id == user.department_id],
+        "my_steps": [
+            s for s in detail.steps if party == Party.DEPARTMENT and s.department_id == user.department_id
+        ],
     }
-    if role == APPLICANT and state == ApplicationState.RETURNED:
+    if party == Party.APPLICANT and state == ApplicationState.RETURNED:
         context["resubmit_form"] = ResubmitForm(material_types=_to_give_again(application, detail.notice))
-    if role == WINDOW and state in (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED):
+    if party == Party.WINDOW and state in (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED):
         needs = selectors.materials_needed(application.talent, application.item)
         context["needs"] = needs
         context["can_accept"] = state == ApplicationState.SUBMITTED or application.window_officer_id in (
@@ -460,7 +451,7 @@ def decline_offer(request, pk: int):
 @require_GET
 def window_queue(request):
     user = request.user
-    _require_officer(user)
+    require(user, Action.WORK_AT_WINDOW)
     page, query = _paginate(request, selectors.window_queue(user).select_related("correction_notice"))
     return render(request, "onestop/window_queue.html", {"page": page, "query": query})
 
@@ -503,8 +494,7 @@ def return_application(request, pk: int):
 @require_GET
 def department_queue(request):
     user = request.user
-    if user.role != "department" and not user.is_superuser:
-        raise PermissionDenied("此页面供职能部门使用", "This page is for departments")
+    require(user, Action.DECIDE_STEP)
     page, query = _paginate(request, selectors.department_queue(user))
     context = {
         "page": page,
@@ -544,11 +534,7 @@ def step_detail(request, pk: int):
 def loan_detail(request, pk: int):
     user = request.user
     referral = selectors.get_loan(user, pk)
-    can_decide = (
-        referral.status == "referred"
-        and user.role == "department"
-        and (user.department_id == referral.department_id)
-    )
+    can_decide = referral.status == LoanStatus.REFERRED and may(user, Action.DECIDE_LOAN, referral)
     context = {"referral": referral, "can_decide": can_decide, "loan_form": LoanDecisionForm()}
     return render(request, "onestop/loan_detail.html", context)
 
@@ -583,8 +569,7 @@ def loan_decision(request, pk: int):
 @require_GET
 def dashboard(request):
     user = request.user
-    if not (_is_officer(user) or user.role == "department"):
-        raise PermissionDenied("此页面供工作人员使用", "This page is for officers")
+    require(user, Action.SEE_SERVICE_DASHBOARD)
     board = selectors.dashboard(user)
     chart = {
         "departments": [row.label for row in board.by_department],
@@ -609,7 +594,7 @@ def _percent(rate: float | None) -> float | None:
 @require_GET
 def card_list(request):
     user = request.user
-    _require_officer(user)
+    require(user, Action.REVOKE_CARD)
     form = CardSearchForm(request.GET)
     cards = selectors.cards_of(user)
     if form.is_valid():
@@ -636,14 +621,14 @@ def my_card(request):
 def card_detail(request, pk: int):
     user = request.user
     card = selectors.get_card(user, pk)
-    token = card_token(card) if card.status == "active" else ""
+    token = card_token(card) if card.status == CardStatus.ACTIVE else ""
     flush_verification_log()
     context = {
         "card": card,
         "token": token,
         "qr": mark_safe(qr_svg(token)) if token else "",  # segno's own SVG of our token
         "verifications": list(selectors.verifications_of_card(user, card)[:LOG_ROWS]),
-        "can_revoke": _is_officer(user) and card.status == "active",
+        "can_revoke": card.status == CardStatus.ACTIVE and may(user, Action.REVOKE_CARD, card),
         "revoke_form": RevokeForm(),
     }
     return render(request, "onestop/card_detail.html", context)
@@ -674,10 +659,7 @@ def revoke_card(request, pk: int):
 
 def _provider_page(request, *, verify_form=None, redeem_form=None, result=None, redeemed=None, status=200):
     user = request.user
-    if not may_verify(user):
-        raise PermissionDenied(
-            "只有服务提供方可以核验与兑付", "Only providers may verify cards and redeem vouchers"
-        )
+    require(user, Action.VERIFY_CARD)
     flush_verification_log()
     context = {
         "verify_form": verify_form or VerifyForm(),

@@ -11,10 +11,11 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
+from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, NotFound
 from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version
-from rencai.policies.models import Policy, PolicyVersion
+from rencai.policies.models import Policy, PolicyVersion, VersionStatus
 from rencai.policies.simulation import simulate_version
 from rencai.registry import selectors as registry_selectors
 
@@ -331,8 +332,8 @@ def withdraw(request, version_id: int, payload: WithdrawIn):
 def simulate(request, version_id: int, budget_total: Decimal | None = None):
     user = request.auth
     version = selectors.get_version(user, version_id)
-    services.require_policy_rights(user, version.policy)
-    if version.status != "draft":
+    require(user, Action.DRAFT_POLICY, version.policy)
+    if version.status != VersionStatus.DRAFT:
         raise DomainError("version_not_draft", "只能模拟草稿版本", "Only a draft can be simulated")
     simulation = simulate_version(version, budget_total=budget_total)
     data = simulation.result.as_dict()

@@ -6,8 +6,7 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 
 from rencai.core import audit
-from rencai.core.access import rights_of
-from rencai.core.errors import PermissionDenied
+from rencai.core.access import Action, require
 from rencai.policies.simulation import Simulation
 from rencai.registry import selectors as registry_selectors
 
@@ -27,8 +26,7 @@ def _talent_rows(user, ids: list[int], region_names: dict[str, str]):
 
 def simulation_workbook(*, actor, simulation: Simulation) -> bytes:
     """Two sheets, added and removed talents; needs the export right, leaves an audit entry."""
-    if not rights_of(actor).export:
-        raise PermissionDenied("无权导出", "You may not export")
+    require(actor, Action.EXPORT)
     workbook = Workbook(write_only=True)
     header = [
         gettext(label) for label in ("人才编号", "姓名", "所在区划", "人才类别", "人才队伍", "最高学历")

@@ -11,7 +11,9 @@ import io
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -79,7 +81,7 @@ def _where(
     return sql, params
 
 
-def read_query(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def read_query(sql: str, params: list, schema: Mapping[str, type[pl.DataType] | pl.DataType]) -> pl.DataFrame:
     """Run a query and return its rows as a typed polars frame (COPY on PostgreSQL, cursor on SQLite).
 
     Date columns must be selected as ISO text (`CAST(x AS TEXT)`) and Boolean columns as 0/1
@@ -224,7 +226,7 @@ CHILD_TABLES = {  # table: position of its count (its highest id follows)
 REFRESH_MARGIN = dt.timedelta(minutes=5)
 INCREMENTAL_LIMIT = 10_000  # more changed talents than this: rebuild the whole frame
 
-_cache: dict[str, tuple] = {}
+_cache: dict[str, Any] = {}  # "frame": (evaluation_date, state, frame); "how": see last_refresh
 logger = logging.getLogger(__name__)
 
 
@@ -247,7 +249,7 @@ def _as_datetime(value):
     return value
 
 
-def _since(latest) -> object:
+def _since(latest) -> dt.datetime | str:
     """The moment from which rows are read again: a state's latest change less the margin, as the
     database compares it."""
     since = _as_datetime(latest) - REFRESH_MARGIN

@@ -2,21 +2,20 @@
 
 from django.utils import timezone
 
-from rencai.accounts.models import OFFICER_ROLES
-from rencai.core.access import rights_of
+from rencai.core.access import Action, may
 from rencai.policies import selectors
 
 
 def home_panel(user) -> dict | None:
     if not user.is_authenticated:
         return None
-    if user.role == "talent" and not user.is_superuser:
+    if may(user, Action.SEE_OWN_BENEFITS):
         return {
             "template": "policies/_home_panel.html",
             "kind": "talent",
             "counts": selectors.status_totals(user),
         }
-    if user.is_superuser or (user.role in OFFICER_ROLES and rights_of(user).scope == "region"):
+    if may(user, Action.SEE_MATCHING_FIGURES):
         return {
             "template": "policies/_home_panel.html",
             "kind": "officer",

@@ -227,9 +227,41 @@ def run_match(*, actor=None, evaluation_date: dt.date | None = None) -> MatchRun
     return run
 
 
+@dataclass(frozen=True)
+class _RunStamp:
+    """What each row a run writes carries: the run, the evaluation day, the time, the features hash."""
+
+    run_id: int
+    day: dt.date
+    now: dt.datetime
+    hashes: dict[int, str]
+
+    def features_hash(self, talent_id: int) -> str:
+        return self.hashes.get(talent_id, "0" * 64)  # a talent no longer active has no features
+
+    def decision(self, talent_id: int, version_id: int, outcome: str, amount: Decimal) -> tuple:
+        """A policies_decision row, in the column order of _record_decisions."""
+        fh = self.features_hash(talent_id)
+        return (self.run_id, talent_id, version_id, outcome, amount, self.day, fh, self.now)
+
+
 def _apply(
     plan: Plan, run: MatchRun, frame: pl.DataFrame, day: dt.date, in_force: list[VersionInForce]
 ) -> None:
+    """Write the plan: new entitlements, queue releases and moves, flags, dequeues, then the decisions."""
+    hashes = _touched_hashes(plan, frame)
+    stamp = _RunStamp(run_id=run.pk, day=day, now=timezone.now(), hashes=hashes)
+    version_of_policy = {item.version.policy_id: item.version.pk for item in in_force}
+    decisions = _insert_new_entitlements(plan.new_rows, stamp)
+    decisions += _release_from_queue(plan.released, stamp)
+    _move_in_queue(plan.requeued, stamp.now)
+    decisions += _flag(plan.flagged, stamp, version_of_policy)
+    decisions += _dequeue(plan.dequeued, stamp, version_of_policy)
+    _record_decisions(decisions)
+
+
+def _touched_hashes(plan: Plan, frame: pl.DataFrame) -> dict[int, str]:
+    """Features hashes of the talents whose entitlements this run writes (only those: hashing is not free)."""
     touched = pl.concat(
         [
             plan.new_rows["talent_id"],
@@ -238,92 +270,127 @@ def _apply(
             plan.dequeued["talent_id"],
         ]
     )
-    hashes = _hashes(frame, touched) if touched.len() else {}
-    gone = "0" * 64  # a talent no longer active has no features
-    now = timezone.now()
-    version_of_policy = {item.version.policy_id: item.version.pk for item in in_force}
-    decisions: list[tuple] = []
-    if plan.new_rows.height:
-        rows = []
-        for r in plan.new_rows.iter_rows(named=True):
-            amount = Decimal(str(r["amount"])).quantize(Decimal("0.01"))
-            fh = hashes.get(r["talent_id"], gone)
-            rows.append(
-                (
-                    r["talent_id"],
-                    r["policy_id"],
-                    r["version_id"],
-                    r["status"],
-                    amount,
-                    day.year,
-                    r["queue_position"],
-                    day,
-                    fh,
-                    now,
-                    now,
-                )
+    return _hashes(frame, touched) if touched.len() else {}
+
+
+def _yuan(amount: float) -> Decimal:
+    return Decimal(str(amount)).quantize(Decimal("0.01"))
+
+
+def _insert_new_entitlements(new_rows: pl.DataFrame, stamp: _RunStamp) -> list[tuple]:
+    """Newly eligible talents: entitlements granted, offered or queued, inserted in one statement."""
+    if not new_rows.height:
+        return []
+    rows = []
+    decisions = []
+    for r in new_rows.iter_rows(named=True):
+        amount = _yuan(r["amount"])
+        rows.append(
+            (
+                r["talent_id"],
+                r["policy_id"],
+                r["version_id"],
+                r["status"],
+                amount,
+                stamp.day.year,
+                r["queue_position"],
+                stamp.day,
+                stamp.features_hash(r["talent_id"]),
+                stamp.now,
+                stamp.now,
             )
-            decisions.append((run.pk, r["talent_id"], r["version_id"], r["status"], amount, day, fh, now))
-        bulk_insert(
-            "policies_entitlement",
-            [
-                "talent_id",
-                "policy_id",
-                "policy_version_id",
-                "status",
-                "amount",
-                "budget_year",
-                "queue_position",
-                "evaluation_date",
-                "features_hash",
-                "created_at",
-                "updated_at",
-            ],
-            rows,
         )
-    for r in plan.released.iter_rows(named=True):
-        fh = hashes.get(r["talent_id"], gone)
-        amount = Decimal(str(r["amount"])).quantize(Decimal("0.01"))
+        decisions.append(stamp.decision(r["talent_id"], r["version_id"], r["status"], amount))
+    bulk_insert(
+        "policies_entitlement",
+        [
+            "talent_id",
+            "policy_id",
+            "policy_version_id",
+            "status",
+            "amount",
+            "budget_year",
+            "queue_position",
+            "evaluation_date",
+            "features_hash",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+    )
+    return decisions
+
+
+def _release_from_queue(released: pl.DataFrame, stamp: _RunStamp) -> list[tuple]:
+    """Queued entitlements the budget now covers: granted or offered at the current version and amount."""
+    decisions = []
+    for r in released.iter_rows(named=True):
+        amount = _yuan(r["amount"])
         Entitlement.objects.filter(pk=r["entitlement_id"]).update(
             status=r["status"],
             queue_position=None,
             policy_version_id=r["version_id"],
             amount=amount,
-            budget_year=day.year,
-            evaluation_date=day,
-            features_hash=fh,
-            updated_at=now,
+            budget_year=stamp.day.year,
+            evaluation_date=stamp.day,
+            features_hash=stamp.features_hash(r["talent_id"]),
+            updated_at=stamp.now,
         )
-        decisions.append((run.pk, r["talent_id"], r["version_id"], "released", amount, day, fh, now))
-    for r in plan.requeued.iter_rows(named=True):
+        decisions.append(stamp.decision(r["talent_id"], r["version_id"], "released", amount))
+    return decisions
+
+
+def _move_in_queue(requeued: pl.DataFrame, now: dt.datetime) -> None:
+    """Entitlements still queued whose place in the queue changed."""
+    for r in requeued.iter_rows(named=True):
         Entitlement.objects.filter(pk=r["entitlement_id"]).update(
             queue_position=r["queue_position"], updated_at=now
         )
-    for outcome, table in (("flagged", plan.flagged), ("dequeued", plan.dequeued)):
-        if not table.height:
-            continue
-        ids = table["entitlement_id"].to_list()
-        versions = dict(Entitlement.objects.filter(pk__in=ids).values_list("pk", "policy_version_id"))
-        for r in table.iter_rows(named=True):
-            version_id = version_of_policy.get(r["policy_id"], versions[r["entitlement_id"]])
-            decisions.append(
-                (
-                    run.pk,
-                    r["talent_id"],
-                    version_id,
-                    outcome,
-                    Decimal("0"),
-                    day,
-                    hashes.get(r["talent_id"], gone),
-                    now,
-                )
-            )
-        for chunk_start in range(0, len(ids), 5000):
-            chunk = ids[chunk_start : chunk_start + 5000]
-            if outcome == "flagged":
-                Entitlement.objects.filter(pk__in=chunk).update(status="flagged", updated_at=now)
-            else:
-                Entitlement.objects.filter(pk__in=chunk).delete()
+
+
+def _flag(flagged: pl.DataFrame, stamp: _RunStamp, version_of_policy: dict[int, int]) -> list[tuple]:
+    """Holders no longer eligible are flagged for review, never silently revoked."""
+    if not flagged.height:
+        return []
+    ids = flagged["entitlement_id"].to_list()
+    decisions = _withdrawal_decisions("flagged", flagged, ids, stamp, version_of_policy)
+    for chunk_start in range(0, len(ids), 5000):
+        chunk = ids[chunk_start : chunk_start + 5000]
+        Entitlement.objects.filter(pk__in=chunk).update(status="flagged", updated_at=stamp.now)
+    return decisions
+
+
+def _dequeue(dequeued: pl.DataFrame, stamp: _RunStamp, version_of_policy: dict[int, int]) -> list[tuple]:
+    """Queued talents no longer eligible leave the queue: their entitlements are deleted."""
+    if not dequeued.height:
+        return []
+    ids = dequeued["entitlement_id"].to_list()
+    decisions = _withdrawal_decisions("dequeued", dequeued, ids, stamp, version_of_policy)
+    for chunk_start in range(0, len(ids), 5000):
+        chunk = ids[chunk_start : chunk_start + 5000]
+        Entitlement.objects.filter(pk__in=chunk).delete()
+    return decisions
+
+
+def _withdrawal_decisions(
+    outcome: str, table: pl.DataFrame, ids: list[int], stamp: _RunStamp, version_of_policy: dict[int, int]
+) -> list[tuple]:
+    """A zero-amount decision per entitlement, under its policy's version in force, else the one it holds."""
+    # read before _dequeue deletes the rows
+    versions = dict(Entitlement.objects.filter(pk__in=ids).values_list("pk", "policy_version_id"))
+    return [
+        stamp.decision(
+            r["talent_id"],
+            version_of_policy.get(r["policy_id"], versions[r["entitlement_id"]]),
+            outcome,
+            Decimal("0"),
+        )
+        for r in table.iter_rows(named=True)
+    ]
+
+
+def _record_decisions(decisions: list[tuple]) -> None:
+    """The run's decisions, one row per change, inserted in one statement."""
     if decisions:
         bulk_insert(
             "policies_decision",

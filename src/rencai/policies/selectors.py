@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from rencai.core.access import home_region_id, rights_of, visible_to
+from rencai.core.access import Action, home_region_id, may, visible_to
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.policies.models import (
@@ -43,7 +43,7 @@ def get_policy(user, policy_id: int) -> Policy:
 def versions_of(user, policy: Policy) -> QuerySet:
     """Issued and withdrawn versions for everyone who sees the policy; drafts only for policy makers."""
     queryset = policy.versions.select_related("created_by", "issued_by").order_by("-number")
-    if not rights_of(user).edit_registry:
+    if not may(user, Action.VIEW_POLICY_DRAFTS):
         queryset = queryset.exclude(status=VersionStatus.DRAFT)
     return queryset
 
@@ -123,7 +123,9 @@ def get_version(user, version_id: int) -> PolicyVersion:
         .filter(pk=version_id)
         .first()
     )
-    if version is None or (version.status == VersionStatus.DRAFT and not rights_of(user).edit_registry):
+    if version is None or (
+        version.status == VersionStatus.DRAFT and not may(user, Action.VIEW_POLICY_DRAFTS)
+    ):
         raise NotFound()
     return version
 
@@ -232,7 +234,7 @@ def policy_rows(user, day: dt.date, *, kind: str = "", q: str = "") -> list[Poli
     counts = entitlement_counts(user, ids)
     budgets = budget_figures(policies, day.year)
     replaced = replacements_where(user, day)
-    show_drafts = rights_of(user).edit_registry
+    show_drafts = may(user, Action.VIEW_POLICY_DRAFTS)
     return [
         PolicyRow(
             policy=p,

@@ -6,10 +6,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from rencai.accounts.models import is_org_dept
 from rencai.core import audit
-from rencai.core.access import rights_of, visible_to
-from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from rencai.core.access import Action, require, visible_to
+from rencai.core.errors import DomainError, NotFound, ValidationFailed
 from rencai.core.models import Region
 from rencai.policies.engine import RuleError, compile_rule
 from rencai.policies.models import Entitlement, EntitlementStatus, Policy, PolicyVersion, VersionStatus
@@ -34,15 +33,6 @@ def rule_problems(source: str, *, expect: str) -> list[dict]:
     return []
 
 
-def require_policy_rights(actor, policy: Policy | None = None, region: Region | None = None) -> None:
-    rights = rights_of(actor)
-    if not rights.edit_registry or not is_org_dept(actor):
-        raise PermissionDenied("只有组织部门可以制定政策", "Only organization departments may draft policies")
-    target = region or (policy.region if policy else None)
-    if target is not None and not visible_to(actor, Region.objects.filter(pk=target.pk)).exists():
-        raise PermissionDenied("只能制定本辖区的政策", "You may only draft policies for your own region")
-
-
 @transaction.atomic
 def create_policy(
     *,
@@ -59,7 +49,7 @@ def create_policy(
     overrides: Policy | None = None,
     summary: str = "",
 ) -> Policy:
-    require_policy_rights(actor, region=region)
+    require(actor, Action.DRAFT_POLICY, region)
     problems = []
     if Policy.objects.filter(code=code).exists():
         problems.append(
@@ -133,7 +123,7 @@ def draft_version(
     budget_per_year: Decimal | None = None,
 ) -> PolicyVersion:
     """Save a draft. Drafts may hold invalid rules while being edited, but never get issued that way."""
-    require_policy_rights(actor, policy)
+    require(actor, Action.DRAFT_POLICY, policy)
     _check_draft_fields(effective_from, effective_to, budget_total, budget_per_year)
     number = (policy.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PolicyVersion.objects.create(
@@ -165,7 +155,7 @@ def update_draft(
     budget_total: Decimal | None = None,
     budget_per_year: Decimal | None = None,
 ) -> PolicyVersion:
-    require_policy_rights(actor, version.policy)
+    require(actor, Action.DRAFT_POLICY, version.policy)
     _check_draft_fields(effective_from, effective_to, budget_total, budget_per_year)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
@@ -187,7 +177,7 @@ def update_draft(
 @transaction.atomic
 def issue_version(*, actor, version: PolicyVersion) -> PolicyVersion:
     """Issue a draft: its rules must be valid; the version in force before it ends the day before."""
-    require_policy_rights(actor, version.policy)
+    require(actor, Action.DRAFT_POLICY, version.policy)
     version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise DomainError("version_not_draft", "只有草稿可以发布", "Only a draft can be issued")
@@ -234,7 +224,7 @@ def _adopt_proposed_budget(version: PolicyVersion) -> None:
 
 @transaction.atomic
 def withdraw_version(*, actor, version: PolicyVersion, reason: str) -> PolicyVersion:
-    require_policy_rights(actor, version.policy)
+    require(actor, Action.DRAFT_POLICY, version.policy)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.ISSUED:
         raise DomainError(
@@ -318,21 +308,11 @@ def decline_offer(*, actor, entitlement: Entitlement) -> Entitlement:
     return entitlement
 
 
-def may_start_match(actor) -> bool:
-    """Only the city (which leads talent work for every county) starts a run over the whole registry."""
-    return bool(
-        getattr(actor, "is_authenticated", False)
-        and (actor.is_superuser or getattr(actor, "role", "") == "city_org_dept")
-    )
-
-
 def start_match_run(*, actor):
     """Enqueue a matching run (django-tasks). With the immediate backend it has run when this returns."""
     from rencai.policies.tasks import match_task
 
-    if not may_start_match(actor):
-        raise PermissionDenied(
-            "只有市委组织部可以运行政策匹配", "Only the city organization department may run matching"
-        )
+    # Only the city (which leads talent work for every county) starts a run over the whole registry
+    require(actor, Action.START_MATCHING)
     audit.record(actor=actor, action="policy.match_request", object_type="policies.matchrun")
     return match_task.enqueue(actor_id=actor.pk)

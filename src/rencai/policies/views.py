@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks import TaskResultStatus
 
-from rencai.core.access import rights_of
+from rencai.core.access import Action, may, require
 from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version
@@ -43,14 +43,6 @@ def _paginate(request, items) -> tuple[Page, str]:
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
-
-
-def _may_draft(user, policy: Policy) -> bool:
-    try:
-        services.require_policy_rights(user, policy)
-    except PermissionDenied:
-        return False
-    return True
 
 
 def _error_messages(request, error: DomainError) -> None:
@@ -79,7 +71,7 @@ def policy_list(request):
         "rows": [row for row in rows if row.replaced_by is None],
         "replaced_rows": [row for row in rows if row.replaced_by is not None],
         "last_run": selectors.latest_match_run(user),
-        "can_match": services.may_start_match(user),
+        "can_match": may(user, Action.START_MATCHING),
     }
     return render(request, "policies/policy_list.html", context)
 
@@ -130,7 +122,7 @@ def policy_detail(request, pk: int):
         "query": query,
         "status": request.GET.get("status", ""),
         "status_choices": EntitlementStatus.choices,
-        "can_draft": _may_draft(user, policy),
+        "can_draft": may(user, Action.DRAFT_POLICY, policy),
         "withdraw_form": WithdrawForm(),
     }
     return render(request, "policies/policy_detail.html", context)
@@ -175,7 +167,7 @@ def _editor(request, form, policy: Policy, version: PolicyVersion | None, status
 def version_create(request, pk: int):
     user = request.user
     policy = selectors.get_policy(user, pk)
-    services.require_policy_rights(user, policy)
+    require(user, Action.DRAFT_POLICY, policy)
     basis = selectors.version_in_force(policy, timezone.localdate()) or policy.versions.first()
     initial = {"effective_from": timezone.localdate() + dt.timedelta(days=1)}
     if basis is not None:
@@ -200,7 +192,7 @@ def version_edit(request, pk: int):
     if version.status != VersionStatus.DRAFT:
         messages.info(request, _("已发布或已撤回的版本不能修改，请新建版本"))
         return redirect("policies:policy_detail", pk=version.policy_id)
-    services.require_policy_rights(user, version.policy)
+    require(user, Action.DRAFT_POLICY, version.policy)
     form = DraftVersionForm(request.POST or None, instance=version)
     if request.method == "POST" and form.is_valid():
         try:
@@ -270,7 +262,7 @@ def _draft_for_simulation(user, pk: int) -> PolicyVersion:
     version = selectors.get_version(user, pk)
     if version.status != VersionStatus.DRAFT:
         raise DomainError("version_not_draft", "只能模拟草稿版本", "Only a draft can be simulated")
-    services.require_policy_rights(user, version.policy)
+    require(user, Action.DRAFT_POLICY, version.policy)
     return version
 
 
@@ -324,7 +316,7 @@ def version_simulate(request, pk: int):
         "query": query,
         "talents": talents.select_related("region").order_by("pk"),
         "chart_data": _chart_data(simulation),
-        "can_export": rights_of(user).export,
+        "can_export": may(user, Action.EXPORT),
     }
     return render(request, "policies/simulation.html", context)
 

@@ -8,24 +8,21 @@ id seen), so a walk never repeats or skips a row even while rows are added.
 import base64
 import binascii
 import dataclasses
-import json
 
 from django.db import transaction
 from django.db.models import QuerySet
 from ninja import Router, Status
 
-from rencai.core import audit, crypto, pii
-from rencai.core.access import rights_of
-from rencai.core.errors import NotFound, PermissionDenied, ValidationFailed
-from rencai.core.models import AuditEntry
+from rencai.core import idempotency, pii
+from rencai.core.errors import NotFound, ValidationFailed
 from rencai.registry import schemas, selectors, services
+from rencai.registry.models import Enterprise, Talent
 from rencai.registry.selectors import ID_LIKE, TalentFilters
 
 router = Router(tags=["registry"])
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-IDEMPOTENCY_ACTION = "api.idempotency_key"
 ERRORS = {401: dict, 403: schemas.ErrorOut, 404: schemas.ErrorOut, 422: schemas.ErrorOut}
 
 
@@ -70,65 +67,6 @@ def cursor_page(queryset: QuerySet, *, cursor: str, limit: int) -> dict:
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk) if more else None}
-
-
-# Idempotency -----------------------------------------------------------------------------------
-# A retried write with the same Idempotency-Key returns the first result. The key is kept in the audit
-# log (who sent which key, what it produced), which is durable and already written in the same
-# transaction; the request is fingerprinted with a keyed hash because its body holds personal data.
-
-
-def _idempotency_key(request) -> str:
-    return request.headers.get("Idempotency-Key", "").strip()[:200]
-
-
-def _fingerprint(endpoint: str, payload: dict) -> str:
-    canonical = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-    return crypto.blind_index(f"{endpoint}|{canonical}", purpose="idempotency")
-
-
-def _replay(request, *, endpoint: str, payload: dict) -> dict | None:
-    """The earlier outcome of this key for this caller, or None if the key is new."""
-    key = _idempotency_key(request)
-    if not key:
-        return None
-    earlier = (
-        AuditEntry.objects.filter(
-            action=IDEMPOTENCY_ACTION, actor_id=request.auth.pk, detail__endpoint=endpoint, detail__key=key
-        )
-        .order_by("-seq")
-        .values("object_id", "detail")
-        .first()
-    )
-    if earlier is None:
-        return None
-    if earlier["detail"].get("fingerprint") != _fingerprint(endpoint, payload):
-        raise ValidationFailed(
-            [
-                {
-                    "field": "Idempotency-Key",
-                    "message_zh": "该幂等键已用于另一个不同的请求",
-                    "message_en": "This Idempotency-Key was already used for a different request",
-                }
-            ]
-        )
-    return {"object_id": int(earlier["object_id"]), "status": earlier["detail"].get("status", 200)}
-
-
-def _remember(request, *, endpoint: str, payload: dict, obj, status: int) -> None:
-    key = _idempotency_key(request)
-    if key:
-        audit.record(
-            actor=request.auth,
-            action=IDEMPOTENCY_ACTION,
-            obj=obj,
-            detail={
-                "endpoint": endpoint,
-                "key": key,
-                "fingerprint": _fingerprint(endpoint, payload),
-                "status": status,
-            },
-        )
 
 
 # Talents ---------------------------------------------------------------------------------------
@@ -207,19 +145,23 @@ def register_talent(request, payload: schemas.TalentIn):
 
     With an `Idempotency-Key` header a retry returns the first result instead of writing again.
     """
-    user, endpoint, body = request.auth, "registry.talents.create", payload.dict()
-    earlier = _replay(request, endpoint=endpoint, payload=body)
-    if earlier is not None:
-        return Status(earlier["status"], _talent_detail(selectors.get_talent(user, earlier["object_id"])))
+    user = request.auth
     data = _talent_input(payload)
-    with transaction.atomic():
+
+    def write() -> tuple[Talent, int]:
         existing = _registered_in_scope(user, payload.id_number)
         if existing is None:
-            talent, status = services.register_talent(actor=user, data=data), 201
-        else:
-            talent, status = services.update_talent(actor=user, talent_id=existing.pk, data=data), 200
-        _remember(request, endpoint=endpoint, payload=body, obj=talent, status=status)
-    return Status(status, _talent_detail(selectors.get_talent(user, talent.pk)))
+            return services.register_talent(actor=user, data=data), 201
+        return services.update_talent(actor=user, talent_id=existing.pk, data=data), 200
+
+    outcome = idempotency.write_once(
+        actor=user,
+        scope="registry.talents.create",
+        key=idempotency.key_from(request),
+        payload=payload.dict(),
+        write=write,
+    )
+    return Status(outcome.status, _talent_detail(selectors.get_talent(user, outcome.object_id)))
 
 
 def _current_input(request, talent, *, id_number: str | None) -> services.TalentInput:
@@ -258,8 +200,6 @@ def update_talent(request, talent_id: int, payload: schemas.TalentPatch):
     """Changes the given fields only. 404 out of scope, 403 without the right to edit the registry."""
     user = request.auth
     talent = selectors.get_talent(user, talent_id)
-    if not rights_of(user).edit_registry:
-        raise PermissionDenied("无权修改人才登记信息", "You may not change the registry")
     changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
     if "region" in changes:
         changes["region_code"] = changes.pop("region")
@@ -311,17 +251,22 @@ def enterprise_detail(request, enterprise_id: int):
 )
 def register_enterprise(request, payload: schemas.EnterpriseIn):
     """Registers an enterprise; a retry with the same `Idempotency-Key` returns the first result."""
-    user, endpoint, body = request.auth, "registry.enterprises.create", payload.dict()
-    earlier = _replay(request, endpoint=endpoint, payload=body)
-    if earlier is not None:
-        enterprise = selectors.get_enterprise(user, earlier["object_id"])
-        return Status(earlier["status"], _enterprise_detail(user, enterprise))
+    user = request.auth
     values = payload.dict()
     values["region_code"] = values.pop("region")
-    with transaction.atomic():
-        enterprise = services.register_enterprise(actor=user, data=services.EnterpriseInput(**values))
-        _remember(request, endpoint=endpoint, payload=body, obj=enterprise, status=201)
-    return Status(201, _enterprise_detail(user, selectors.get_enterprise(user, enterprise.pk)))
+
+    def write() -> tuple[Enterprise, int]:
+        return services.register_enterprise(actor=user, data=services.EnterpriseInput(**values)), 201
+
+    outcome = idempotency.write_once(
+        actor=user,
+        scope="registry.enterprises.create",
+        key=idempotency.key_from(request),
+        payload=payload.dict(),
+        write=write,
+    )
+    enterprise = selectors.get_enterprise(user, outcome.object_id)
+    return Status(outcome.status, _enterprise_detail(user, enterprise))
 
 
 # Platforms and academicians ----------------------------------------------------------------------

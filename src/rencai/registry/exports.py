@@ -15,8 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core import audit
-from rencai.core.access import rights_of
-from rencai.core.errors import DomainError, PermissionDenied
+from rencai.core.access import Action, require
+from rencai.core.errors import DomainError
 from rencai.registry import choices as c
 from rencai.registry import selectors
 from rencai.registry.selectors import TalentFilters
@@ -144,8 +144,7 @@ def write_workbook(
 
 
 def _export(*, user, list_name: str, queryset: QuerySet, columns, filters: dict) -> ExportFile:
-    if not rights_of(user).export:
-        raise PermissionDenied("无权导出名单", "You may not export lists")
+    require(user, Action.EXPORT)
     total = queryset.count()
     if total > EXCEL_MAX_ROWS:
         raise DomainError(

@@ -13,8 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from rencai.core.access import rights_of
-from rencai.core.errors import DomainError, PermissionDenied
+from rencai.core.access import Action, require
+from rencai.core.errors import DomainError
 from rencai.registry import importers
 from rencai.registry.models import ImportBatch
 
@@ -40,15 +40,10 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _require_import_right(user) -> None:
-    if not rights_of(user).import_registry:
-        raise PermissionDenied("无权批量导入登记信息", "You may not import into the registry")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    _require_import_right(request.user)
+    require(request.user, Action.IMPORT_REGISTRY)
     template_kind = request.GET.get("template")
     if template_kind in ImportBatch.Kind.values:
         return _template_download(template_kind)

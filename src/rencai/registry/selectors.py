@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from rencai.core.access import rights_of, visible_to
+from rencai.core.access import Action, may, visible_to
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.core.pii import id_number_index
+from rencai.registry.choices import TalentStatus
 from rencai.registry.models import Academician, Enterprise, Talent, TalentPlatform
 
 ID_LIKE = re.compile(r"^(\d{17}[\dXx]|[A-Za-z]{1,2}\d{6,10})$")
@@ -139,11 +140,10 @@ def _region_path(code: str) -> str:
 
 def home_summary(user) -> dict:
     """Counts for the home page: only of what the user may see."""
-    rights = rights_of(user)
-    if rights.scope == "none":
+    if not may(user, Action.BROWSE_TALENTS):
         return {}
-    summary = {"talents": visible_to(user, Talent.objects.filter(status="active")).count()}
-    if rights.scope != "self":
+    summary = {"talents": visible_to(user, Talent.objects.filter(status=TalentStatus.ACTIVE)).count()}
+    if may(user, Action.BROWSE_REGISTRY):
         summary["enterprises"] = visible_to(user, Enterprise.objects.all()).count()
         summary["platforms"] = visible_to(user, TalentPlatform.objects.all()).count()
     return summary

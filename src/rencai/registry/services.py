@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from rencai.core import audit
-from rencai.core.access import rights_of, visible_to
-from rencai.core.errors import NotFound, PermissionDenied, ValidationFailed
+from rencai.core.access import Action, may, require, visible_to
+from rencai.core.errors import NotFound, ValidationFailed
 from rencai.core.models import Region
 from rencai.core.pii import id_number_index, seal_id_number, seal_phone
 from rencai.core.validators import parse_id_number, validate_credit_code, validate_passport, validate_phone
@@ -162,14 +162,9 @@ def clean_talent(
 
 def writable_regions(actor) -> dict[str, Region]:
     """Regions the actor may register records in, by code."""
-    if not rights_of(actor).edit_registry:
+    if not may(actor, Action.EDIT_REGISTRY):
         return {}
     return {r.code: r for r in visible_to(actor, Region.objects.all())}
-
-
-def _require_edit(actor) -> None:
-    if not rights_of(actor).edit_registry:
-        raise PermissionDenied("无权修改人才登记信息", "You may not change the registry")
 
 
 def _enterprise_ids() -> dict[str, int]:
@@ -178,7 +173,7 @@ def _enterprise_ids() -> dict[str, int]:
 
 @transaction.atomic
 def register_talent(*, actor, data: TalentInput) -> Talent:
-    _require_edit(actor)
+    require(actor, Action.EDIT_REGISTRY)
     clean = clean_talent(data, regions=writable_regions(actor), enterprises=_enterprise_ids())
     if Talent.objects.filter(id_number_index=clean.id_index).exists():
         raise ValidationFailed(
@@ -191,7 +186,7 @@ def register_talent(*, actor, data: TalentInput) -> Talent:
 
 @transaction.atomic
 def update_talent(*, actor, talent_id: int, data: TalentInput) -> Talent:
-    _require_edit(actor)
+    require(actor, Action.EDIT_REGISTRY)
     talent = visible_to(actor, Talent.objects.select_for_update()).filter(pk=talent_id).first()
     if talent is None:
         raise NotFound()
@@ -200,18 +195,17 @@ def update_talent(*, actor, talent_id: int, data: TalentInput) -> Talent:
         raise ValidationFailed(
             [_problem("id_number", "该证件号码已登记 / This ID number is already registered")]
         )
-    before = {k: str(getattr(talent, k)) for k in ("name", "region_id", "team", "tier", "title_level")}
+    before = audit.snapshot(talent)
     for key, value in clean.values.items():
         setattr(talent, key, value)
     talent.save()
-    after = {k: str(getattr(talent, k)) for k in before}
-    audit.record(actor=actor, action="talent.update", obj=talent, detail={"before": before, "after": after})
+    audit.record_change(actor=actor, action="talent.update", obj=talent, before=before)
     return talent
 
 
 @transaction.atomic
 def record_departure(*, actor, talent_id: int, departed_on: dt.date) -> Talent:
-    _require_edit(actor)
+    require(actor, Action.EDIT_REGISTRY)
     talent = visible_to(actor, Talent.objects.select_for_update()).filter(pk=talent_id).first()
     if talent is None:
         raise NotFound()
@@ -275,7 +269,7 @@ def clean_enterprise(data: EnterpriseInput, *, regions: dict[str, Region]) -> di
 
 @transaction.atomic
 def register_enterprise(*, actor, data: EnterpriseInput) -> Enterprise:
-    _require_edit(actor)
+    require(actor, Action.EDIT_REGISTRY)
     values = clean_enterprise(data, regions=writable_regions(actor))
     if Enterprise.objects.filter(credit_code=values["credit_code"]).exists():
         raise ValidationFailed(

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core import pii
-from rencai.core.access import can_reveal_personal_data, rights_of
+from rencai.core.access import Action, may
 from rencai.core.errors import PermissionDenied, ValidationFailed
 from rencai.registry import selectors, services
 from rencai.registry.forms import (
@@ -66,11 +66,10 @@ def _writable_regions(user) -> list:
 @require_GET
 def talent_list(request):
     user = request.user
-    rights = rights_of(user)
     form = TalentFilterForm(
         request.GET,
         regions=selectors.visible_regions(user),
-        enterprises=_enterprise_choices(user) if rights.scope in ("all", "region") else [],
+        enterprises=_enterprise_choices(user) if may(user, Action.SEARCH_REGION) else [],
     )
     page, query = _paginate(request, selectors.talents_for(user, form.filters()))
     today = timezone.localdate()
@@ -80,8 +79,7 @@ def talent_list(request):
         "form": form,
         "page": page,
         "query": query,
-        "rights": rights,
-        "no_access": rights.scope == "none",
+        "no_access": not may(user, Action.BROWSE_TALENTS),
     }
     return render(request, "registry/talent_list.html", context)
 
@@ -94,8 +92,8 @@ def talent_detail(request, pk: int):
     context = {
         "talent": talent,
         **selectors.talent_details(talent),
-        "can_reveal": can_reveal_personal_data(user, talent),
-        "can_edit": rights_of(user).edit_registry,
+        "can_reveal": may(user, Action.REVEAL_PERSONAL_DATA, talent),
+        "can_edit": may(user, Action.EDIT_REGISTRY),
     }
     return render(request, "registry/talent_detail.html", context)
 
@@ -178,21 +176,15 @@ def _employer_choices(user, keep=None) -> list[tuple[str, str]]:
 @require_GET
 def enterprise_list(request):
     user = request.user
-    rights = rights_of(user)
     form = EnterpriseFilterForm(request.GET, regions=selectors.visible_regions(user))
     page, query = _paginate(request, selectors.enterprises_for(user, **form.values()))
     context = {
         "form": form,
         "page": page,
         "query": query,
-        "rights": rights,
-        "no_access": not _sees_lists(user),
+        "no_access": not may(user, Action.BROWSE_REGISTRY),
     }
     return render(request, "registry/enterprise_list.html", context)
-
-
-def _sees_lists(user) -> bool:
-    return rights_of(user).scope in ("all", "region", "enterprise")
 
 
 @login_required
@@ -237,8 +229,7 @@ def platform_list(request):
         "form": form,
         "page": page,
         "query": query,
-        "rights": rights_of(user),
-        "no_access": not _sees_lists(user),
+        "no_access": not may(user, Action.BROWSE_REGISTRY),
     }
     return render(request, "registry/platform_list.html", context)
 
@@ -268,8 +259,7 @@ def academician_list(request):
         "form": form,
         "page": page,
         "query": query,
-        "rights": rights_of(user),
-        "no_access": rights_of(user).scope not in ("all", "region"),
+        "no_access": not may(user, Action.SEARCH_REGION),
     }
     return render(request, "registry/academician_list.html", context)
 

@@ -12,7 +12,7 @@ slower than a `when/then` chain (16 ms against 2.4 ms for three tiers), so amoun
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -32,6 +32,9 @@ from rencai.policies.engine.nodes import (
     is_list,
 )
 from rencai.policies.engine.schema import INT, STRING, polars_type
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 STRING_IS_IN_THRESHOLD = 10
 
@@ -163,7 +166,7 @@ def _conditional(node: Conditional) -> pl.Expr:
         branches.append((current.test, current.then))  # type: ignore[arg-type]
         current = current.otherwise  # type: ignore[assignment]
     (test, then), *rest = branches
-    chain = pl.when(_expr(test)).then(_expr(then))
+    chain: Then | ChainedThen = pl.when(_expr(test)).then(_expr(then))
     for test, then in rest:
         chain = chain.when(_expr(test)).then(_expr(then))
     return chain.otherwise(_expr(current))

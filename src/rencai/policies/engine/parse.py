@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import cast
 
 import celpy
 import lark
@@ -287,7 +288,7 @@ class _Builder:
         return ListLiteral(line, column, items=items)
 
     def _literal(self, tree: lark.Tree) -> Node:
-        token = tree.children[0]
+        token = cast(lark.Token, tree.children[0])  # a literal's tree holds exactly its token
         line, column = self._start(tree)
         kind = token.type
         if kind == "INT_LIT":

@@ -14,6 +14,7 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
+from celpy.evaluation import CELFunction
 
 from rencai.policies.engine.rules import CompiledRule
 from rencai.policies.engine.schema import feature_row_to_cel
@@ -38,7 +39,7 @@ def cel_date(text: celtypes.StringType) -> celtypes.TimestampType:
     return celtypes.TimestampType(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
 
 
-FUNCTIONS = {"date": cel_date}
+FUNCTIONS: dict[str, CELFunction] = {"date": cel_date}
 
 
 @lru_cache(maxsize=4096)

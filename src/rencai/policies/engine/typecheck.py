@@ -320,8 +320,8 @@ class _Checker:
         if not isinstance(right, ListLiteral | FeatureRef):
             return self.report(
                 p.UNSUPPORTED,
-                right,
-                "不支持：“in”右边只能是列表常量或列表特征",  # type: ignore[arg-type]
+                right,  # type: ignore[arg-type]
+                "不支持：“in”右边只能是列表常量或列表特征",
                 "unsupported: the right side of 'in' must be a list literal or a list feature",
             )
         if left_type not in SCALAR_TYPES:
@@ -386,15 +386,15 @@ class _Checker:
             if divisor is None:
                 return self.report(
                     p.UNSUPPORTED,
-                    node.right,
-                    "不支持：除数必须是非零常数",  # type: ignore[arg-type]
+                    node.right,  # type: ignore[arg-type]
+                    "不支持：除数必须是非零常数",
                     "unsupported: the divisor must be a non-zero constant",
                 )
             if divisor == 0:
                 return self.report(
                     p.INVALID_ARGUMENT,
-                    node.right,
-                    "除数不能为零",  # type: ignore[arg-type]
+                    node.right,  # type: ignore[arg-type]
+                    "除数不能为零",
                     "division by zero",
                 )
         return self._numeric_result(node, left_type, self._arithmetic_range(node, left_type))

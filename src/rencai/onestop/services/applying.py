@@ -1,0 +1,178 @@
+"""Applying for a service item: eligibility pre-check, submission, drafts and withdrawal."""
+
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from rencai.core.access import Action, may, visible_to
+from rencai.core.errors import DomainError, NotFound, ValidationFailed
+from rencai.onestop import selectors
+from rencai.onestop.models import (
+    OPEN_STATES,
+    Application,
+    ApplicationState,
+    CardStatus,
+    GoldCard,
+    Outcome,
+    ServiceItem,
+)
+from rencai.onestop.services.materials import NewMaterial, _attach_library, _store_material, _talent_for
+from rencai.onestop.services.parties import _applicant_users, _link, _tell, _window_officers
+from rencai.onestop.statemachine import APPLICANT, transition
+from rencai.registry.models import Talent
+
+
+class Ineligible(DomainError):
+    status = 422
+
+    def __init__(self, eligibility: selectors.Eligibility):
+        super().__init__(
+            "ineligible",
+            "不符合申请条件：" + "；".join(eligibility.reasons_zh),
+            "Not eligible: " + "; ".join(eligibility.reasons_en),
+            details=[
+                {"field": "eligibility", "message_zh": zh, "message_en": en}
+                for zh, en in zip(eligibility.reasons_zh, eligibility.reasons_en, strict=True)
+            ],
+        )
+        self.eligibility = eligibility
+
+
+def _check_can_apply(talent: Talent, item: ServiceItem, form_data: dict) -> None:
+    if selectors.item_in_region(item.code, talent.region) != item:
+        raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
+    if Application.objects.filter(talent=talent, item__code=item.code, state__in=OPEN_STATES).exists():
+        raise DomainError(
+            "already_open", "该事项已有正在办理的申请", "An application for this service is already open"
+        )
+    if (
+        item.outcome == Outcome.GOLD_CARD
+        and GoldCard.objects.filter(talent=talent, status=CardStatus.ACTIVE).exists()
+    ):
+        raise DomainError("card_held", "已持有有效的人才金卡", "The talent already holds a valid gold card")
+    if item.outcome == Outcome.EDUCATION_VOUCHER and not str(form_data.get("child_name", "")).strip():
+        raise ValidationFailed(
+            [{"field": "child_name", "message_zh": "请填写子女姓名", "message_en": "Give the child's name"}]
+        )
+
+
+def apply(
+    *,
+    actor,
+    item: ServiceItem,
+    talent: Talent | None = None,
+    materials: list[NewMaterial] | None = None,
+    form_data: dict | None = None,
+    idempotency_key: str = "",
+    submit: bool = True,
+) -> Application:
+    """Apply for an item (a talent for themselves, an enterprise for its employee).
+
+    The engine pre-checks eligibility first: an ineligible talent is refused with the failed clauses.
+    Materials in the library are reused; new ones join the library. Missing materials do not block
+    submission: the window lists them all at once in its correction notice. Retrying with the same
+    idempotency key returns the application made the first time.
+    """
+    talent = _talent_for(actor, talent)
+    if idempotency_key:
+        existing = _same_request(idempotency_key, talent, item)
+        if existing is not None:
+            return existing
+    form_data = dict(form_data or {})
+    _check_can_apply(talent, item, form_data)
+    eligibility = selectors.eligibility_of(talent, item)
+    if not eligibility.eligible:
+        raise Ineligible(eligibility)
+    try:
+        return _create_application(
+            actor,
+            talent,
+            item,
+            eligibility,
+            materials,
+            form_data,
+            idempotency_key or uuid.uuid4().hex,
+            submit,
+        )
+    except IntegrityError:
+        # the same request arrived twice at once: the other one stored it first, answer with that one
+        existing = _same_request(idempotency_key, talent, item) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+
+
+def _same_request(idempotency_key: str, talent: Talent, item: ServiceItem) -> Application | None:
+    existing = Application.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and (existing.talent_id != talent.pk or existing.item_id != item.pk):
+        raise DomainError(
+            "idempotency_conflict",
+            "该幂等键已用于其他申请",
+            "The idempotency key was used for another request",
+        )
+    return existing
+
+
+def _create_application(actor, talent, item, eligibility, materials, form_data, key, submit) -> Application:
+    with transaction.atomic():
+        for given in materials or []:
+            _store_material(actor=actor, talent=talent, given=given)
+        application = Application(
+            talent=talent,
+            enterprise_id=actor.enterprise_id if may(actor, Action.APPLY_FOR_EMPLOYEE) else None,
+            item=item,
+            region=talent.region,
+            form_data=form_data,
+            eligibility=eligibility.explanation,
+            amount=eligibility.amount,
+            idempotency_key=key,
+            submitted_by=actor,
+        )
+        transition(
+            application,
+            ApplicationState.SUBMITTED if submit else ApplicationState.DRAFT,
+            actor=actor,
+            role=APPLICANT,
+        )
+        missing = _attach_library(application)
+        if submit:
+            _announce_submission(application, missing)
+    return application
+
+
+def _announce_submission(application: Application, missing: list[str]) -> None:
+    _tell(
+        _applicant_users(application),
+        subject=f"申请已提交：{application.item.name}",
+        body=f"您的“{application.item.name}”申请已提交，窗口将尽快受理。",
+        link=_link(application),
+        kind="onestop.submitted",
+    )
+    note = f"（尚缺材料 {len(missing)} 项）" if missing else ""
+    _tell(
+        _window_officers(application),
+        subject=f"新申请待受理：{application.item.name}",
+        body=f"{application.talent.name} 提交了“{application.item.name}”申请{note}。",
+        link=_link(application),
+        kind="onestop.window",
+    )
+
+
+def submit_draft(*, actor, application: Application) -> Application:
+    _visible(actor, application)
+    with transaction.atomic():
+        transition(application, ApplicationState.SUBMITTED, actor=actor)
+        missing = _attach_library(application)
+        _announce_submission(application, missing)
+    return application
+
+
+def withdraw(*, actor, application: Application, comment: str = "") -> Application:
+    _visible(actor, application)
+    transition(application, ApplicationState.WITHDRAWN, actor=actor, comment=comment)
+    return application
+
+
+def _visible(actor, application: Application) -> None:
+    if not visible_to(actor, Application.objects.filter(pk=application.pk)).exists():
+        raise NotFound()
