@@ -2,8 +2,9 @@
 
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
+from rencai.core import idempotency
 from rencai.core.access import Action, may, visible_to
 from rencai.core.errors import DomainError, NotFound, ValidationFailed
 from rencai.onestop import selectors
@@ -74,43 +75,24 @@ def apply(
     idempotency key returns the application made the first time.
     """
     talent = _talent_for(actor, talent)
-    if idempotency_key:
-        existing = _same_request(idempotency_key, talent, item)
-        if existing is not None:
-            return existing
     form_data = dict(form_data or {})
-    _check_can_apply(talent, item, form_data)
-    eligibility = selectors.eligibility_of(talent, item)
-    if not eligibility.eligible:
-        raise Ineligible(eligibility)
-    try:
-        return _create_application(
-            actor,
-            talent,
-            item,
-            eligibility,
-            materials,
-            form_data,
-            idempotency_key or uuid.uuid4().hex,
-            submit,
-        )
-    except IntegrityError:
-        # the same request arrived twice at once: the other one stored it first, answer with that one
-        existing = _same_request(idempotency_key, talent, item) if idempotency_key else None
-        if existing is None:
-            raise
-        return existing
 
+    def create() -> Application:
+        _check_can_apply(talent, item, form_data)
+        eligibility = selectors.eligibility_of(talent, item)
+        if not eligibility.eligible:
+            raise Ineligible(eligibility)
+        key = idempotency_key or uuid.uuid4().hex
+        return _create_application(actor, talent, item, eligibility, materials, form_data, key, submit)
 
-def _same_request(idempotency_key: str, talent: Talent, item: ServiceItem) -> Application | None:
-    existing = Application.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None and (existing.talent_id != talent.pk or existing.item_id != item.pk):
-        raise DomainError(
-            "idempotency_conflict",
-            "该幂等键已用于其他申请",
-            "The idempotency key was used for another request",
-        )
-    return existing
+    if not idempotency_key:
+        return create()
+    # The unique key decides a race of two identical requests: the loser answers with the winner's
+    return idempotency.once(
+        find=lambda: Application.objects.filter(idempotency_key=idempotency_key).first(),
+        same=lambda earlier: earlier.talent_id == talent.pk and earlier.item_id == item.pk,
+        create=create,
+    )
 
 
 def _create_application(actor, talent, item, eligibility, materials, form_data, key, submit) -> Application:
