@@ -6,13 +6,24 @@ STAMP := $(VENV)/.installed
 VENDOR := src/rencai/static/vendor
 PORT ?= 8000
 
-.PHONY: setup demo serve test test-fast lint bench-registry system-deps assets messages clean
+.PHONY: setup demo serve test test-fast lint lock bench-registry system-deps assets messages clean
 
-$(STAMP): pyproject.toml
+# Exactly the versions and files in requirements.lock (runtime + dev, every file hash-checked), then
+# rencai itself without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve requirements.lock after a change to pyproject.toml's dependencies; versions already locked
+# are kept while they still fit. `make lock LOCK_ARGS=--upgrade` takes the newest releases instead.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 --extra dev \
+	  --custom-compile-command 'make lock' $(LOCK_ARGS) pyproject.toml -o requirements.lock
 
 $(VENDOR)/.copied: package.json
 	npm install --no-audit --no-fund --silent
@@ -53,6 +64,7 @@ test: system-deps $(STAMP) assets messages
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 bench-registry: setup
 	$(BIN)/python bench/registry.py
