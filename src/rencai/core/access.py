@@ -132,7 +132,8 @@ def scope_filter(user, model: type[Model]) -> Q | None:
         home = home_region_id(user)
         inherited = Q(**{f"{tenancy.region}__in": region_ancestor_ids(home)}) if home else None
         if rights.scope == Scope.REGION and user.region_id:
-            return inherited | Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
+            own = Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
+            return own if inherited is None else inherited | own
         return inherited
     if rights.scope == Scope.REGION and tenancy.region and user.region_id:
         return Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})

@@ -4,6 +4,7 @@
 reports and form errors alike).
 """
 
+from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 from django.utils.translation import get_language
@@ -71,5 +72,10 @@ class ValidationFailed(DomainError):
 
     status = 422
 
-    def __init__(self, details: list[dict], message_zh: str = "输入有误", message_en: str = "Invalid input"):
-        super().__init__("validation_failed", message_zh, message_en, details=details)
+    def __init__(
+        self,
+        details: Sequence[Mapping[str, object]],
+        message_zh: str = "输入有误",
+        message_en: str = "Invalid input",
+    ):
+        super().__init__("validation_failed", message_zh, message_en, details=list(details))
