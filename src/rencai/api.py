@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from rencai.accounts.auth import SessionOrTokenAuth
-from rencai.core.errors import DomainError, ValidationFailed
+from rencai.core.errors import DomainError, ValidationFailed, problem
 
 api = NinjaAPI(
     title="Rencai API",
@@ -41,15 +41,15 @@ INPUT_PROBLEMS_ZH = {
 def input_error(request, exc: NinjaValidationError):
     """Malformed input (missing field, wrong type) in the same bilingual shape as every other refusal."""
     details = []
-    for problem in exc.errors:
-        location = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path")]
+    for entry in exc.errors:
+        location = [str(part) for part in entry.get("loc", ()) if part not in ("body", "query", "path")]
         field = ".".join(location[1:] if location[:1] == ["payload"] else location)
         details.append(
-            {
-                "field": field,
-                "message_zh": INPUT_PROBLEMS_ZH.get(problem.get("type", ""), "格式不正确"),
-                "message_en": problem.get("msg", "Invalid value"),
-            }
+            problem(
+                field,
+                INPUT_PROBLEMS_ZH.get(entry.get("type", ""), "格式不正确"),
+                entry.get("msg", "Invalid value"),
+            )
         )
     error = ValidationFailed(details, message_zh="请求格式有误", message_en="Malformed request")
     return api.create_response(request, error.as_dict(), status=error.status)

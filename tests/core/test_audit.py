@@ -1,5 +1,6 @@
 """The audit log: hash-chained, append-only in the database, and `rencai verify_audit` finds tampering."""
 
+import datetime as dt
 import hashlib
 import importlib
 import itertools
@@ -209,3 +210,95 @@ def test_rencai_verify_audit_command_passes_then_fails_after_tampering(regions):
 
     assert clean.returncode == 0 and "audit chain intact, 3 entries" in clean.stdout
     assert broken.returncode != 0 and "audit chain broken at entry 2" in broken.stderr
+
+
+def test_a_departure_is_audited_with_the_talent_before_and_after(world):
+    services.record_departure(
+        actor=world.users["county_org_dept"], talent_id=world.talent_a.pk, departed_on=dt.date(2030, 1, 2)
+    )
+
+    entry = AuditEntry.objects.get(action="talent.depart")
+    assert entry.detail["departed_on"] == "2030-01-02" and entry.region_code == "330881"
+    assert entry.detail["before"]["status"] == "active" and entry.detail["after"]["status"] == "departed"
+    assert {"status", "departed_on"} <= set(entry.detail["changed"])
+    assert not any(key.endswith(("_ciphertext", "_index")) for key in entry.detail["after"])
+
+
+# Whole-object snapshots: snapshot, record_change, record_creation ----------------------------
+
+SEALED_TALENT_COLUMNS = {"id_number_ciphertext", "id_number_index", "phone_ciphertext"}
+
+
+def test_a_talents_snapshot_leaves_out_sealed_columns_and_keeps_the_masked_ones(world):
+    talent = world.talent_a
+
+    taken = audit.snapshot(talent)
+
+    every_column = {field.attname for field in talent._meta.concrete_fields}
+    assert SEALED_TALENT_COLUMNS <= every_column
+    assert set(taken) == every_column - SEALED_TALENT_COLUMNS
+    assert taken["id_number_masked"] == talent.id_number_masked and "*" in taken["id_number_masked"]
+    assert taken["phone_masked"] == talent.phone_masked == "138****1234"
+    assert taken["region_id"] == world.county_a.pk and taken["birth_date"] == str(talent.birth_date)
+    text = str(taken)
+    assert crypto.decrypt(talent.id_number_ciphertext) not in text and talent.id_number_ciphertext not in text
+
+
+def test_record_change_lists_exactly_the_columns_that_changed(world):
+    talent = world.talent_a2
+    before = audit.snapshot(talent)
+    talent.tier, talent.team = "C", "professional"  # talent_a2 is high_skill, tier E
+    talent.save()
+
+    entry = audit.record_change(
+        actor=world.users["county_org_dept"], action="talent.update", obj=talent, before=before, note="复核"
+    )
+
+    assert entry.detail["changed"] == ["team", "tier", "updated_at"]  # updated_at moves with every save
+    assert (entry.detail["before"]["tier"], entry.detail["after"]["tier"]) == ("E", "C")
+    assert entry.detail["after"] == audit.snapshot(talent) and entry.detail["note"] == "复核"
+    assert (entry.object_type, entry.object_id, entry.region_code) == (
+        "registry.talent",
+        str(talent.pk),
+        "330881",
+    )
+    assert verify_chain().ok
+
+
+def test_a_changed_phone_number_shows_in_the_log_only_as_its_masked_copy(world):
+    from rencai.core.pii import seal_phone
+
+    talent = world.talent_a2
+    before = audit.snapshot(talent)
+    sealed = seal_phone("13900005678")
+    talent.phone_ciphertext, talent.phone_masked = sealed.ciphertext, sealed.masked
+    talent.save()
+
+    entry = audit.record_change(actor=None, action="talent.update", obj=talent, before=before)
+
+    assert entry.detail["changed"] == ["phone_masked", "updated_at"]
+    assert entry.detail["after"]["phone_masked"] == "139****5678"
+    assert "13900005678" not in str(entry.detail) and sealed.ciphertext not in str(entry.detail)
+    assert verify_chain().ok
+
+
+def test_record_change_of_an_unchanged_object_lists_nothing(world):
+    talent = world.talent_b
+
+    entry = audit.record_change(actor=None, action="talent.touch", obj=talent, before=audit.snapshot(talent))
+
+    assert entry.detail["changed"] == [] and entry.detail["before"] == entry.detail["after"]
+
+
+def test_record_creation_logs_the_whole_first_snapshot_and_the_chain_still_verifies(chain, world):
+    enterprise = world.enterprise_b
+
+    entry = audit.record_creation(
+        actor=world.users["city_org_dept"], action="enterprise.register", obj=enterprise, source="import"
+    )
+
+    assert entry.detail == {"source": "import", "after": audit.snapshot(enterprise)}
+    assert entry.detail["after"]["credit_code"] == enterprise.credit_code
+    assert entry.seq == chain[-1].seq + 1 and entry.prev_hash == chain[-1].hash
+    report = verify_chain()
+    assert report.ok and report.entries == len(chain) + 1

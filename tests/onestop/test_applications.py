@@ -385,3 +385,31 @@ def test_the_same_request_twice_at_once_makes_one_application(world):
         attempt()
     stored = list(Application.objects.filter(idempotency_key="tap-tap").values_list("pk", flat=True))
     assert len(stored) == 1 and answers == stored * 2
+
+
+def test_revoking_a_card_and_deciding_a_loan_audit_the_row_before_and_after(onestop):
+    application = in_progress_gold_card(onestop)
+    for task in application.steps.all():
+        services.decide_step(actor=onestop.officers[task.department.kind], task=task, approve=True)
+    services.revoke_gold_card(actor=onestop.window, card=GoldCard.objects.get(), reason="人才已离衢")
+
+    revoke = AuditEntry.objects.get(action="onestop.card.revoke")
+    assert revoke.detail["reason"] == "人才已离衢"
+    assert revoke.detail["before"]["status"] == "active" and revoke.detail["after"]["status"] == "revoked"
+    assert set(revoke.detail["changed"]) == {"status", "revoked_at", "revoked_reason"}
+    step = AuditEntry.objects.filter(action="onestop.step.approve").order_by("seq").last()
+    assert step.detail["before"]["state"] == "pending" and step.detail["after"]["state"] == "approved"
+
+    give_all_materials(onestop, "housing_loan")
+    loan = services.apply(actor=onestop.talent_user, item=onestop.items["housing_loan"])
+    services.accept(actor=onestop.window, application=loan)
+    services.decide_step(actor=onestop.officers["hrss"], task=loan.steps.get(), approve=True)
+    referral = HousingLoanReferral.objects.get(talent=onestop.world.talent_a)
+    services.record_loan_decision(
+        actor=onestop.officers["housing_fund"], referral=referral, approve=False, note="缴存不足"
+    )
+
+    decision = AuditEntry.objects.get(action="onestop.loan.declined")
+    assert decision.detail["note"] == "缴存不足" and decision.detail["before"]["status"] == "referred"
+    assert decision.detail["after"]["status"] == "declined"
+    assert decision.detail["after"]["decision_note"] == "缴存不足"

@@ -273,7 +273,9 @@ def test_an_unused_step_can_be_removed_and_a_deactivated_item_leaves_the_catalog
     )
     assert list(item.steps.values_list("department_kind", flat=True)) == ["hrss"]
     assert "js-craftsman" not in [i.code for i in selectors.items_in_region(world.county_a)]
-    assert AuditEntry.objects.filter(action="onestop.item.update", object_id=str(item.pk)).count() == 1
+    update = AuditEntry.objects.get(action="onestop.item.update", object_id=str(item.pk))
+    assert update.detail["changed"] == ["is_active"] and update.detail["before"]["is_active"] is True
+    assert update.detail["active"] is False and update.detail["steps"] == [[1, "hrss", 5]]
 
 
 # -- pages --------------------------------------------------------------------------------------------------

@@ -112,3 +112,48 @@ def test_counties_see_city_policies_but_not_other_counties_policies(world, issue
     assert set(selectors.policies_for(world.users["talent"])) == {city, mine}
     assert set(selectors.policies_for(world.users["enterprise"])) == {city, mine}
     assert set(selectors.policies_for(world.users["reviewer"])) == set()
+
+
+def test_editing_issuing_and_withdrawing_a_version_audit_it_whole_under_the_policys_region(
+    world, city_policy
+):
+    city = world.users["city_org_dept"]
+    first = services.draft_version(
+        actor=city,
+        policy=city_policy,
+        eligibility_rule="true",
+        amount_rule="1",
+        effective_from=dt.date(2020, 1, 1),
+    )
+    services.issue_version(actor=city, version=first)
+    draft = services.draft_version(
+        actor=city,
+        policy=city_policy,
+        eligibility_rule="true",
+        amount_rule="1",
+        effective_from=dt.date(2026, 1, 1),
+    )
+    services.update_draft(
+        actor=city,
+        version=draft,
+        eligibility_rule="true",
+        amount_rule="2",
+        effective_from=dt.date(2026, 1, 1),
+    )
+    services.issue_version(actor=city, version=draft)
+    services.withdraw_version(actor=city, version=draft, reason="测试撤回")
+
+    update = AuditEntry.objects.get(action="policy.draft_update")
+    assert update.detail["before"]["amount_rule"] == "1" and update.detail["after"]["amount_rule"] == "2"
+    assert update.detail["changed"] == ["amount_rule"] and update.detail["version"] == 2
+    issue = AuditEntry.objects.filter(action="policy.issue").order_by("seq").last()
+    assert (issue.object_type, issue.object_id) == ("policies.policyversion", str(draft.pk))
+    assert issue.detail["before"]["status"] == "draft" and issue.detail["after"]["status"] == "issued"
+    assert issue.detail["effective_from"] == "2026-01-01" and issue.region_code == "330800"
+    ended = AuditEntry.objects.get(action="policy.version_end")
+    assert ended.object_id == str(first.pk) and ended.detail["changed"] == ["effective_to"]
+    assert ended.detail["before"]["effective_to"] is None
+    assert ended.detail["after"]["effective_to"] == "2025-12-31"
+    withdrawn = AuditEntry.objects.get(action="policy.withdraw")
+    assert withdrawn.detail["reason"] == "测试撤回" and withdrawn.detail["changed"] == ["status"]
+    assert withdrawn.detail["after"]["status"] == "withdrawn" and withdrawn.region_code == "330800"

@@ -4,15 +4,21 @@ from collections.abc import Callable
 
 # A panel provider takes the signed-in user and returns {"template": ..., ...context} or None.
 PanelProvider = Callable[[object], dict | None]
-_PROVIDERS: list[PanelProvider] = []
+_PROVIDERS: list[tuple[int, PanelProvider]] = []
+
+# Panels show in ascending `order`, then in the order the apps registered them (INSTALLED_APPS order).
+# The registry's counts open the page, above the notices and the other apps' panels.
+FIRST = 0
+DEFAULT_ORDER = 100
 
 
-def register_panel(provider: PanelProvider) -> PanelProvider:
-    """Decorator for an app's `home_panel(user)`; called from the app's `ready()`."""
-    if provider not in _PROVIDERS:
-        _PROVIDERS.append(provider)
+def register_panel(provider: PanelProvider, *, order: int = DEFAULT_ORDER) -> PanelProvider:
+    """Register an app's `home_panel(user)`; called from the app's `ready()`."""
+    if all(registered is not provider for _, registered in _PROVIDERS):
+        _PROVIDERS.append((order, provider))
+        _PROVIDERS.sort(key=lambda entry: entry[0])  # stable: equal orders keep registration order
     return provider
 
 
 def panels_for(user) -> list[dict]:
-    return [panel for provider in _PROVIDERS if (panel := provider(user)) is not None]
+    return [panel for _, provider in _PROVIDERS if (panel := provider(user)) is not None]

@@ -6,14 +6,12 @@ from django.views.decorators.http import require_http_methods
 
 from rencai.accounts.home import panels_for
 from rencai.accounts.models import ApiToken
-from rencai.registry import selectors
 
 
 @login_required
 def home(request):
     user = request.user
     context = {
-        "summary": selectors.home_summary(user),
         "role_label": user.get_role_display() if user.role else "",
         "home_panels": panels_for(user),
     }

@@ -218,7 +218,7 @@ def _region_of_obj_visible(user, obj) -> bool:
 
     region = obj if isinstance(obj, Region) else getattr(obj, "region", None)
     if region is None:
-        return True
+        return False  # an object this check does not understand is refused, never let through
     return visible_to(user, Region.objects.filter(pk=region.pk)).exists()
 
 
@@ -247,10 +247,6 @@ def _applicant_of(user, obj) -> bool:
 def _own_department(user, obj) -> bool:
     """A step task or a loan referral waiting at the user's own department."""
     return user.is_superuser or (bool(user.department_id) and obj.department_id == user.department_id)
-
-
-def _registry_right(flag: str) -> Check:
-    return lambda user, obj: getattr(rights_of(user), flag)
 
 
 ORG = frozenset(ORG_DEPT_ROLES)
@@ -415,6 +411,15 @@ def restrict(user, queryset: QuerySet, action: Action) -> QuerySet:
     if not _holds_role_right(user, action, right):
         return queryset.none()
     queryset = visible_to(user, queryset)
-    if right.check is _own_department and not user.is_superuser:
+    if user.is_superuser:
+        return queryset
+    if right.check is _own_department:
         return queryset.filter(department_id=user.department_id) if user.department_id else queryset.none()
+    if right.check is _region_of_obj_visible:
+        # Rows of a higher region apply downward and are seen, but only rows of one's own regions change
+        from rencai.core.models import Region
+
+        path = "pk" if queryset.model is Region else tenancy_of(queryset.model).region
+        return queryset.filter(**{f"{path}__in": visible_to(user, Region.objects.all()).values("pk")})
+    # The other object checks (own record, own application, own employee) coincide with the role's scope
     return queryset

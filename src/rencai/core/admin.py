@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from rencai.core.models import AuditEntry, CalendarDay, CalendarYear, Notification, Region
+from rencai.core.models import AuditEntry, CalendarDay, CalendarSource, CalendarYear, Notification, Region
 
 
 @admin.register(CalendarYear)
@@ -12,7 +12,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
     ordering = ["-year"]
 
     def get_changeform_initial_data(self, request):
-        return {"source": "admin", **super().get_changeform_initial_data(request)}
+        return {"source": CalendarSource.ADMIN, **super().get_changeform_initial_data(request)}
 
 
 @admin.register(CalendarDay)
@@ -25,7 +25,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
     fields = ["date", "is_working_day", "name", "source"]
 
     def get_changeform_initial_data(self, request):
-        return {"source": "admin", **super().get_changeform_initial_data(request)}
+        return {"source": CalendarSource.ADMIN, **super().get_changeform_initial_data(request)}
 
 
 @admin.register(Region)

@@ -86,8 +86,14 @@ def snapshot(obj) -> dict:
     return json.loads(json.dumps(values, default=str))
 
 
-def record_change(*, actor, action: str, obj, before: dict, ip: str = "", **detail) -> AuditEntry:
-    """Audit a change of `obj`: the snapshot taken before it, the one after, and which columns changed."""
+def record_change(
+    *, actor, action: str, obj, before: dict, ip: str = "", region_code: str = "", **detail
+) -> AuditEntry:
+    """Audit a change of `obj`: the snapshot taken before it, the one after, and which columns changed.
+
+    `region_code` is for an object that reaches its region through another (a policy version through
+    its policy); an object with its own `region` is filed under it without being told.
+    """
     after = snapshot(obj)
     changed = sorted(key for key in after if before.get(key) != after[key])
     return record(
@@ -95,13 +101,21 @@ def record_change(*, actor, action: str, obj, before: dict, ip: str = "", **deta
         action=action,
         obj=obj,
         ip=ip,
+        region_code=region_code,
         detail={**detail, "before": before, "after": after, "changed": changed},
     )
 
 
-def record_creation(*, actor, action: str, obj, ip: str = "", **detail) -> AuditEntry:
+def record_creation(*, actor, action: str, obj, ip: str = "", region_code: str = "", **detail) -> AuditEntry:
     """Audit a new object with its whole first snapshot."""
-    return record(actor=actor, action=action, obj=obj, ip=ip, detail={**detail, "after": snapshot(obj)})
+    return record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        ip=ip,
+        region_code=region_code,
+        detail={**detail, "after": snapshot(obj)},
+    )
 
 
 @dataclass(frozen=True)

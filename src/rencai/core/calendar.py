@@ -21,7 +21,7 @@ import time
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
 from rencai.core.models import CalendarDay, CalendarSource, CalendarYear
 
 CACHE_SECONDS = 60.0
@@ -38,7 +38,7 @@ class CalendarYearMissing(DomainError):
 
     def __init__(self, year: int):
         super().__init__(
-            "calendar_year_missing",
+            ErrorCode.CALENDAR_YEAR_MISSING,
             f"工作日历缺少 {year} 年的节假日安排，请管理员先录入该年的节假日和调休上班日。",
             f"The working-day calendar has no holiday schedule for {year}; "
             f"an administrator must enter that year's holidays and adjusted workdays first.",

@@ -7,7 +7,9 @@ reports and form errors alike).
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
+from django.db.models import TextChoices
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 
 class Problem(TypedDict):
@@ -27,12 +29,44 @@ def bilingual(message: str) -> tuple[str, str]:
     return zh, en or zh
 
 
+class ErrorCode(TextChoices):
+    """Every code a DomainError carries; the value is what UI and API clients see and test against."""
+
+    PERMISSION_DENIED = "permission_denied", _("无权执行此操作")
+    NOT_FOUND = "not_found", _("对象不存在或无权查看")
+    VALIDATION_FAILED = "validation_failed", _("输入有误")
+    ILLEGAL_TRANSITION = "illegal_transition", _("不允许的状态变更")
+    ALREADY_OPEN = "already_open", _("已有正在办理的申请")
+    INELIGIBLE = "ineligible", _("不符合申请条件")
+    MATERIALS_MISSING = "materials_missing", _("材料不齐")
+    NOTICE_EXISTS = "notice_exists", _("已告知过补正")
+    NO_DEPARTMENT = "no_department", _("没有可办理的部门")
+    STEP_DECIDED = "step_decided", _("环节已办理")
+    CARD_HELD = "card_held", _("已持有人才金卡")
+    CARD_NUMBER_BUSY = "card_number_busy", _("发卡繁忙")
+    CARD_REVOKED = "card_revoked", _("人才金卡已注销")
+    INVALID_CARD_TOKEN = "invalid_card_token", _("人才金卡二维码无效")
+    VOUCHER_CANCELLED = "voucher_cancelled", _("教育券已作废")
+    VOUCHER_REDEEMED = "voucher_redeemed", _("教育券已兑付过")
+    LOAN_DECIDED = "loan_decided", _("贷款转介已审批")
+    VERSION_NOT_DRAFT = "version_not_draft", _("版本不是草稿")
+    VERSION_NOT_ISSUED = "version_not_issued", _("版本未发布")
+    VERSION_OVERLAP = "version_overlap", _("版本生效日期冲突")
+    ENTITLEMENT_NOT_OFFERED = "entitlement_not_offered", _("政策红利不是待确认状态")
+    IMPORT_REFUSED = "import_refused", _("文件不能导入")
+    IMPORT_CONFLICT = "import_conflict", _("导入时数据冲突")
+    EXPORT_TOO_LARGE = "export_too_large", _("导出行数超过上限")
+    CALENDAR_YEAR_MISSING = "calendar_year_missing", _("工作日历缺少该年份")
+    DEMO_REFUSED = "demo_refused", _("不能生成演示数据")
+    UNAVAILABLE = "unavailable", _("服务暂时不可用")
+
+
 class DomainError(Exception):
     """A refusal the user can understand and act on; never a stack trace."""
 
     status = 400
 
-    def __init__(self, code: str, message_zh: str, message_en: str, *, details: list | None = None):
+    def __init__(self, code: ErrorCode, message_zh: str, message_en: str, *, details: list | None = None):
         super().__init__(message_en)
         self.code = code
         self.message_zh = message_zh
@@ -45,7 +79,7 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict:
         return {
-            "code": self.code,
+            "code": str(self.code),  # the plain value: JSON and templates see a string, not an enum
             "message": self.message,
             "message_zh": self.message_zh,
             "message_en": self.message_en,
@@ -57,14 +91,14 @@ class PermissionDenied(DomainError):
     status = 403
 
     def __init__(self, message_zh: str = "无权执行此操作", message_en: str = "You may not do this"):
-        super().__init__("permission_denied", message_zh, message_en)
+        super().__init__(ErrorCode.PERMISSION_DENIED, message_zh, message_en)
 
 
 class NotFound(DomainError):
     status = 404
 
     def __init__(self, message_zh: str = "对象不存在或无权查看", message_en: str = "Not found"):
-        super().__init__("not_found", message_zh, message_en)
+        super().__init__(ErrorCode.NOT_FOUND, message_zh, message_en)
 
 
 class ValidationFailed(DomainError):
@@ -78,4 +112,4 @@ class ValidationFailed(DomainError):
         message_zh: str = "输入有误",
         message_en: str = "Invalid input",
     ):
-        super().__init__("validation_failed", message_zh, message_en, details=list(details))
+        super().__init__(ErrorCode.VALIDATION_FAILED, message_zh, message_en, details=list(details))

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from ninja import Field, Router, Schema, Status
 
-from rencai.core.errors import NotFound, ValidationFailed
+from rencai.core.errors import NotFound, ValidationFailed, problem
 from rencai.onestop import selectors, services
 from rencai.onestop.models import Application
 from rencai.policies.models import Policy
@@ -253,7 +253,7 @@ def _item_spec(body: ItemIn, code: str) -> services.ItemSpec:
         policy_id = Policy.objects.filter(code=body.policy).values_list("pk", flat=True).first()
         if policy_id is None:
             zh, en = f"未知的政策：{body.policy}", f"Unknown policy: {body.policy}"
-            raise ValidationFailed([{"field": "policy", "message_zh": zh, "message_en": en}])
+            raise ValidationFailed([problem("policy", zh, en)])
     steps = tuple(
         services.StepSpec(s.department_kind, s.group, s.action, s.sla_working_days) for s in body.steps
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core.access import Action, may, region_ancestor_ids, require, restrict, visible_to
 from rencai.core.calendar import add_working_days
 from rencai.core.errors import NotFound
@@ -49,7 +50,7 @@ def item_in_region(code: str, region: Region) -> ServiceItem | None:
     return next((item for item in items_in_region(region) if item.code == code), None)
 
 
-def catalogue_for(user, *, region: Region | None = None) -> list[ServiceItem]:
+def catalogue_for(user: User, *, region: Region | None = None) -> list[ServiceItem]:
     """Items a user may apply for (talent: where they live) or maintains (officers: visible items)."""
     if region is None:
         talent = own_talent(user)
@@ -59,7 +60,7 @@ def catalogue_for(user, *, region: Region | None = None) -> list[ServiceItem]:
     return list(visible_to(user, ServiceItem.objects.select_related("region", "policy")).order_by("code"))
 
 
-def get_item(user, item_id: int) -> ServiceItem:
+def get_item(user: User, item_id: int) -> ServiceItem:
     item = (
         visible_to(user, ServiceItem.objects.select_related("region", "policy"))
         .prefetch_related("materials", "steps")
@@ -71,12 +72,12 @@ def get_item(user, item_id: int) -> ServiceItem:
     return item
 
 
-def maintained_regions(user) -> QuerySet:
+def maintained_regions(user: User) -> QuerySet:
     """The regions whose items `user` may change (their own region and, for the city, its counties)."""
     return visible_to(user, Region.objects.all()).order_by("path")
 
 
-def catalogue_to_maintain(user) -> list[tuple[ServiceItem, bool, ServiceItem | None]]:
+def catalogue_to_maintain(user: User) -> list[tuple[ServiceItem, bool, ServiceItem | None]]:
     """Every item an officer sees: (item, may change it, the higher item it replaces if any)."""
     items = list(
         visible_to(user, ServiceItem.objects.select_related("region", "policy"))
@@ -110,13 +111,13 @@ def material_types() -> QuerySet:
 # -- talents and their material library ---------------------------------------------------------------------
 
 
-def own_talent(user) -> Talent | None:
+def own_talent(user: User) -> Talent | None:
     if not may(user, Action.APPLY_FOR_SELF):
         return None
     return Talent.objects.select_related("region").filter(account=user).first()
 
 
-def applying_talent(user, talent_id: int | None) -> Talent | None:
+def applying_talent(user: User, talent_id: int | None) -> Talent | None:
     """The talent `user` applies for: a talent for themselves, an enterprise for one of its employees
     (None while the enterprise has not chosen one). Anyone else is refused."""
     if may(user, Action.APPLY_FOR_SELF):
@@ -134,14 +135,14 @@ def applying_talent(user, talent_id: int | None) -> Talent | None:
     return talent
 
 
-def get_talent(user, talent_id: int) -> Talent:
+def get_talent(user: User, talent_id: int) -> Talent:
     talent = visible_to(user, Talent.objects.select_related("region")).filter(pk=talent_id).first()
     if talent is None:
         raise NotFound()
     return talent
 
 
-def library_of(user, talent: Talent) -> QuerySet:
+def library_of(user: User, talent: Talent) -> QuerySet:
     """The talent's current materials (one per type)."""
     return visible_to(user, Material.objects.filter(talent=talent, is_current=True)).select_related(
         "material_type"
@@ -196,12 +197,14 @@ def eligibility_of(talent: Talent, item: ServiceItem, day: dt.date | None = None
         and item.policy_id in (entry.version.policy_id, entry.version.policy.overrides_id)
     ]
     if not candidates:
+        policy = item.policy
+        assert policy is not None  # policy_id is set (checked above) and the foreign key keeps the row
         return Eligibility(
             eligible=False,
             checked=True,
             reasons_zh=["该政策当前未生效"],
             reasons_en=["The policy is not in force"],
-            policy_code=item.policy.code,
+            policy_code=policy.code,
         )
     # the replacing (county) policy wins over the one it overrides
     version = sorted(candidates, key=lambda v: v.policy_id == item.policy_id)[0]
@@ -239,7 +242,7 @@ class ApplicationPreview:
         return [need.material for need in self.needs if need.material is not None]
 
 
-def application_preview(user, talent: Talent, item: ServiceItem) -> ApplicationPreview:
+def application_preview(user: User, talent: Talent, item: ServiceItem) -> ApplicationPreview:
     talent = get_talent(user, talent.pk)
     return ApplicationPreview(talent, item, eligibility_of(talent, item), materials_needed(talent, item))
 
@@ -247,7 +250,7 @@ def application_preview(user, talent: Talent, item: ServiceItem) -> ApplicationP
 # -- applications -------------------------------------------------------------------------------------------
 
 
-def applications_for(user, *, state: str = "", item_code: str = "") -> QuerySet:
+def applications_for(user: User, *, state: str = "", item_code: str = "") -> QuerySet:
     queryset = visible_to(
         user, Application.objects.select_related("talent", "item", "region", "enterprise", "window_officer")
     )
@@ -258,7 +261,7 @@ def applications_for(user, *, state: str = "", item_code: str = "") -> QuerySet:
     return queryset
 
 
-def applications_of_talent(user) -> QuerySet:
+def applications_of_talent(user: User) -> QuerySet:
     """A talent's own applications (empty for anyone else)."""
     talent = own_talent(user)
     if talent is None:
@@ -266,7 +269,7 @@ def applications_of_talent(user) -> QuerySet:
     return applications_for(user).filter(talent=talent)
 
 
-def get_application(user, application_id: int) -> Application:
+def get_application(user: User, application_id: int) -> Application:
     application = applications_for(user).filter(pk=application_id).first()
     if application is None:
         raise NotFound()
@@ -282,7 +285,7 @@ class ApplicationDetail:
     materials: list
 
 
-def application_detail(user, application_id: int, *, today: dt.date | None = None) -> ApplicationDetail:
+def application_detail(user: User, application_id: int, *, today: dt.date | None = None) -> ApplicationDetail:
     """Everything the talent and officers see on one application: each step's state and deadline."""
     application = get_application(user, application_id)
     steps = list(
@@ -298,7 +301,7 @@ def application_detail(user, application_id: int, *, today: dt.date | None = Non
 
 
 def window_queue(
-    user, *, states: tuple[str, ...] = (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED)
+    user: User, *, states: tuple[str, ...] = (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED)
 ) -> QuerySet:
     """Applications waiting at the one-stop window of the officer's region. A resubmitted one waits only
     for the officer who returned it."""
@@ -308,7 +311,7 @@ def window_queue(
     )
 
 
-def offers_of(user) -> QuerySet:
+def offers_of(user: User) -> QuerySet:
     """Proactive offers waiting for the talent's one-click confirmation."""
     return applications_of_talent(user).filter(state=ApplicationState.OFFERED)
 
@@ -347,7 +350,7 @@ def step_colour(task: StepTask, today: dt.date | None = None) -> str:
     return "yellow" if task.due_on <= soon else "green"
 
 
-def department_queue(user, *, state: str = StepState.PENDING, today: dt.date | None = None) -> QuerySet:
+def department_queue(user: User, *, state: str = StepState.PENDING, today: dt.date | None = None) -> QuerySet:
     """The steps of the user's department (its kind, its region), earliest deadline first. Served by the
     index (department, state, due_on): the first page of 100,000 open steps reads a few rows."""
     if not user.department_id:  # the queue of one's own department
@@ -359,7 +362,7 @@ def department_queue(user, *, state: str = StepState.PENDING, today: dt.date | N
     return with_colour(queryset, today).order_by("due_on", "id")
 
 
-def get_step_task(user, task_id: int) -> StepTask:
+def get_step_task(user: User, task_id: int) -> StepTask:
     task = (
         visible_to(user, StepTask.objects.select_related("application", "department", "step"))
         .filter(pk=task_id)
@@ -411,7 +414,7 @@ class Dashboard:
     applications_by_state: dict[str, int]
 
 
-def dashboard(user, *, today: dt.date | None = None) -> Dashboard:
+def dashboard(user: User, *, today: dt.date | None = None) -> Dashboard:
     """On-time rate per department and per item (decided on or before the deadline, over decided plus
     still-open overdue steps), and today's workload."""
     today = today or timezone.localdate()
@@ -434,29 +437,29 @@ def dashboard(user, *, today: dt.date | None = None) -> Dashboard:
 # -- outcomes: cards, vouchers, loans, verifications --------------------------------------------------------
 
 
-def cards_of(user) -> QuerySet:
+def cards_of(user: User) -> QuerySet:
     return visible_to(user, GoldCard.objects.select_related("talent", "region"))
 
 
-def get_card(user, card_id: int) -> GoldCard:
+def get_card(user: User, card_id: int) -> GoldCard:
     card = cards_of(user).filter(pk=card_id).first()
     if card is None:
         raise NotFound()
     return card
 
 
-def vouchers_of(user) -> QuerySet:
+def vouchers_of(user: User) -> QuerySet:
     """Vouchers visible to the user, with their redemption attempts (the voucher's life)."""
     return visible_to(
         user, EducationVoucher.objects.select_related("talent", "redeemed_by")
     ).prefetch_related(Prefetch("redemptions"))
 
 
-def loans_of(user) -> QuerySet:
+def loans_of(user: User) -> QuerySet:
     return visible_to(user, HousingLoanReferral.objects.select_related("talent", "department", "decided_by"))
 
 
-def loan_queue(user) -> QuerySet:
+def loan_queue(user: User) -> QuerySet:
     """Referrals waiting at the user's housing-fund centre."""
     if not user.department_id:  # the queue of one's own department
         return HousingLoanReferral.objects.none()
@@ -464,21 +467,21 @@ def loan_queue(user) -> QuerySet:
     return restrict(user, queryset, Action.DECIDE_LOAN).order_by("referred_at")
 
 
-def get_loan(user, referral_id: int) -> HousingLoanReferral:
+def get_loan(user: User, referral_id: int) -> HousingLoanReferral:
     referral = loans_of(user).filter(pk=referral_id).first()
     if referral is None:
         raise NotFound()
     return referral
 
 
-def verifications_of_provider(user) -> QuerySet:
+def verifications_of_provider(user: User) -> QuerySet:
     """What this provider checked (providers see their own log)."""
     return (
         CardVerification.objects.filter(provider=user).select_related("card").order_by("-verified_at", "-id")
     )
 
 
-def verifications_of_card(user, card: GoldCard) -> QuerySet:
+def verifications_of_card(user: User, card: GoldCard) -> QuerySet:
     """Who checked a card when: for its holder and the officers who see the card."""
     card = get_card(user, card.pk)
     return card.verifications.select_related("provider").order_by("-verified_at", "-id")

@@ -23,14 +23,14 @@ from django.db import transaction
 from django.db.models import TextChoices
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, may
-from rencai.core.errors import DomainError, PermissionDenied
+from rencai.core.errors import DomainError, ErrorCode, PermissionDenied
 from rencai.onestop.models import Application, ApplicationState, Transition
 
 S = ApplicationState
 NEW = ""  # the "from" state of an application being created
-
 
 
 class Party(TextChoices):
@@ -84,7 +84,7 @@ STATE_LABELS_EN = {
     "completed": "completed",
     "withdrawn": "withdrawn",
 }
-ROLE_LABELS = {
+ROLE_LABELS: dict[str, tuple[str, str]] = {  # keyed by Party, looked up by the role string
     APPLICANT: ("申请人", "the applicant"),
     WINDOW: ("窗口受理人员", "the window officer"),
     DEPARTMENT: ("职能部门", "a department"),
@@ -100,7 +100,7 @@ class IllegalTransition(DomainError):
         to_zh = S(to_state).label if to_state in S.values else to_state
         role_zh, role_en = ROLE_LABELS.get(role, (role, role))
         super().__init__(
-            "illegal_transition",
+            ErrorCode.ILLEGAL_TRANSITION,
             f"{role_zh}不能将申请从“{from_zh}”变为“{to_zh}”",
             f"{role_en.capitalize()} cannot move an application from "
             f"'{STATE_LABELS_EN.get(from_state, from_state)}' to '{STATE_LABELS_EN.get(to_state, to_state)}'",
@@ -117,7 +117,7 @@ def allowed_targets(from_state: str, role: str) -> list[str]:
     return [to for (start, to), roles in ALLOWED.items() if start == from_state and role in roles]
 
 
-def party_of(actor, application: Application) -> Party:
+def party_of(actor: User | None, application: Application) -> Party:
     """The part `actor` plays for this application; PermissionDenied when it plays none."""
     if actor is None:
         return SYSTEM
@@ -131,7 +131,12 @@ def party_of(actor, application: Application) -> Party:
 
 
 def transition(
-    application: Application, to_state: str, *, actor, comment: str = "", role: str | None = None
+    application: Application,
+    to_state: str,
+    *,
+    actor: User | None,
+    comment: str = "",
+    role: str | None = None,
 ) -> Transition:
     """Move `application` to `to_state` if the table allows it for the actor's role; log and audit it.
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode, problem
 
 KEY_FILE = "card_signing.key"
 SIGNATURE_BYTES = 64
@@ -35,10 +35,10 @@ class InvalidCardToken(DomainError):
 
     def __init__(self, reason: str = "signature"):
         super().__init__(
-            "invalid_card_token",
+            ErrorCode.INVALID_CARD_TOKEN,
             "人才金卡二维码无效（签名校验失败或内容被篡改）",
             "The gold-card code is not valid (bad signature or altered content)",
-            details=[{"field": "token", "message_zh": reason, "message_en": reason}],
+            details=[problem("token", reason, reason)],
         )
         self.reason = reason
 

@@ -29,7 +29,7 @@ from ninja.utils import check_csrf
 
 from rencai.accounts.models import ApiToken
 from rencai.core.access import Action, require
-from rencai.core.errors import DomainError, ValidationFailed
+from rencai.core.errors import DomainError, ErrorCode, ValidationFailed, problem
 from rencai.onestop.models import CardVerification, GoldCard
 from rencai.onestop.tokens import InvalidCardToken, public_key_bytes, public_key_pem, verify_token
 
@@ -339,7 +339,7 @@ def _log(*, provider, result: VerificationResult, channel: str) -> None:
 # (every scan at every hospital, bank and sight) and ninja's per-request machinery (operation lookup,
 # pydantic parsing, auth chain, renderer) cost more than the verification itself. It keeps the API's
 # contract: bearer token or session (with CSRF), JSON in and out, domain errors as {code, message, …},
-# 401 without credentials. It is routed in core/urls.py, which the root URLconf includes before /api/.
+# 401 without credentials. It is routed in the root URLconf (rencai/urls.py), before /api/.
 # GET /api/cards/public-key is an ordinary ninja operation.
 
 _token_users: dict[str, tuple[float, object]] = {}
@@ -387,9 +387,7 @@ def _verify_body(user, body: bytes) -> tuple[int, dict]:
         token = None
     try:
         if not isinstance(token, str):
-            raise ValidationFailed(
-                [{"field": "token", "message_zh": "缺少二维码内容", "message_en": "token is required"}]
-            )
+            raise ValidationFailed([problem("token", "缺少二维码内容", "token is required")])
         result = verify_card(provider=user, token=token, channel="online")
     except DomainError as error:
         return error.status, error.as_dict()
@@ -439,7 +437,7 @@ def verify_bearer_request(key: str, body: bytes) -> tuple[str, bytes]:
         connection.close()
         status = 503
         payload = {
-            "code": "unavailable",
+            "code": ErrorCode.UNAVAILABLE,
             "message_zh": "核验服务暂时不可用，请稍后重试",
             "message_en": "Verification is temporarily unavailable; please retry",
         }

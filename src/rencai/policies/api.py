@@ -12,7 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
 from rencai.core.access import Action, require
-from rencai.core.errors import DomainError, NotFound
+from rencai.core.errors import DomainError, ErrorCode, NotFound
 from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version
 from rencai.policies.models import Policy, PolicyVersion, VersionStatus
@@ -334,7 +334,7 @@ def simulate(request, version_id: int, budget_total: Decimal | None = None):
     version = selectors.get_version(user, version_id)
     require(user, Action.DRAFT_POLICY, version.policy)
     if version.status != VersionStatus.DRAFT:
-        raise DomainError("version_not_draft", "只能模拟草稿版本", "Only a draft can be simulated")
+        raise DomainError(ErrorCode.VERSION_NOT_DRAFT, "只能模拟草稿版本", "Only a draft can be simulated")
     simulation = simulate_version(version, budget_total=budget_total)
     data = simulation.result.as_dict()
     data["queued_ids"] = data["queued_ids"][:1000]

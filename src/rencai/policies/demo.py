@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from rencai.core.models import Region
-from rencai.policies.models import Policy, PolicyVersion
+from rencai.policies.models import Policy, PolicyVersion, VersionStatus
 
 # (code, region, name, kind, proactive, budget_total, budget_per_year, group, service item, overrides,
 #  [(effective_from, effective_to, eligibility rule, amount rule)], summary)
@@ -381,14 +381,14 @@ def load_demo_policies() -> int:
                 effective_to=end,
                 eligibility_rule=rule,
                 amount_rule=amount,
-                status="issued",
+                status=VersionStatus.ISSUED,
             )
         if code == "jiangshan-new-deal-draft":
             PolicyVersion.objects.create(
                 policy=policy,
                 number=1,
                 effective_from=dt.date(2027, 1, 1),
-                status="draft",
+                status=VersionStatus.DRAFT,
                 eligibility_rule='talent.region == "330881" && talent.degree_level >= 3 && talent.age <= 50',
                 amount_rule='talent.degree == "doctor" ? 200000 : 50000',
             )

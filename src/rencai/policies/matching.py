@@ -15,6 +15,7 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.bulk import bulk_insert
 from rencai.core.models import Region
@@ -22,12 +23,11 @@ from rencai.core.regions import QUZHOU
 from rencai.policies.compiled import compiled_pair
 from rencai.policies.engine import values_in
 from rencai.policies.features import cached_feature_frame, read_query
-from rencai.policies.models import Entitlement, MatchRun, Policy
+from rencai.policies.models import DecisionOutcome, Entitlement, EntitlementStatus, MatchRun, Policy
 from rencai.policies.selectors import VersionInForce, committed_amounts, versions_in_force
 
 TIER_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4, "": 5}
 QUEUE_ORDER = ["tier_rank", "arrival_date", "talent_id"]
-LIVE = ["offered", "granted", "queued", "flagged"]
 
 
 def eligibility_frame(frame: pl.DataFrame, in_force: list[VersionInForce]) -> pl.DataFrame:
@@ -46,10 +46,10 @@ def eligibility_frame(frame: pl.DataFrame, in_force: list[VersionInForce]) -> pl
     for item in in_force:
         rule, amount = compiled_pair(item.version)
         pk = item.version.pk
-        eligible = rule.to_polars()
+        condition = rule.to_polars()
         if not present <= item.region_codes:  # skip the mask when the policy covers every region present
-            eligible = eligible & values_in(pl.col("region"), item.region_codes)
-        columns.append(eligible.alias(f"e{pk}"))
+            condition = condition & values_in(pl.col("region"), item.region_codes)
+        columns.append(condition.alias(f"e{pk}"))
         columns.append(amount.to_polars().cast(pl.Float64).clip(lower_bound=0).round(2).alias(f"a{pk}"))
     evaluated = frame.lazy().select("talent_id", *columns).collect()
     parts = [
@@ -114,12 +114,15 @@ def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) 
     keys = ["talent_id", "policy_id"]
     joined = eligible.join(current, on=keys, how="full", coalesce=True)
     is_eligible = pl.col("version_id").is_not_null()
-    holding = pl.col("status").is_in(["offered", "granted"])
+    # plain values: polars reads a list of enum members as its own Enum type
+    holding = pl.col("status").is_in([EntitlementStatus.OFFERED.value, EntitlementStatus.GRANTED.value])
     flagged = joined.filter(~is_eligible & holding).select("entitlement_id", "talent_id", "policy_id")
-    dequeued = joined.filter(~is_eligible & (pl.col("status") == "queued")).select(
+    dequeued = joined.filter(~is_eligible & (pl.col("status") == EntitlementStatus.QUEUED)).select(
         "entitlement_id", "talent_id", "policy_id"
     )
-    candidates = joined.filter(is_eligible & (pl.col("status").is_null() | (pl.col("status") == "queued")))
+    candidates = joined.filter(
+        is_eligible & (pl.col("status").is_null() | (pl.col("status") == EntitlementStatus.QUEUED))
+    )
     unchanged = joined.height - flagged.height - dequeued.height - candidates.height
     order = frame.select(
         "talent_id", pl.col("tier").replace_strict(TIER_RANK, default=5).alias("tier_rank"), "arrival_date"
@@ -136,13 +139,16 @@ def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) 
         else:
             # strict queue: the longest prefix in queue order whose total fits; nobody jumps ahead
             fits = (pl.col("amount").cum_sum() <= float(remaining)).cum_prod().cast(pl.Boolean)
-        granted_status = "granted" if policy.is_proactive else "offered"
+        granted_status = EntitlementStatus.GRANTED if policy.is_proactive else EntitlementStatus.OFFERED
         group = group.with_columns(
-            pl.when(fits).then(pl.lit(granted_status)).otherwise(pl.lit("queued")).alias("new_status")
+            pl.when(fits)
+            .then(pl.lit(granted_status))
+            .otherwise(pl.lit(EntitlementStatus.QUEUED))
+            .alias("new_status")
         )
         group = group.with_columns(
-            pl.when(pl.col("new_status") == "queued")
-            .then(pl.col("new_status").eq("queued").cast(pl.Int64).cum_sum())
+            pl.when(pl.col("new_status") == EntitlementStatus.QUEUED)
+            .then(pl.col("new_status").eq(EntitlementStatus.QUEUED).cast(pl.Int64).cum_sum())
             .otherwise(None)
             .alias("new_position")
         )
@@ -162,11 +168,11 @@ def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) 
         pl.col("new_status").alias("status"),
         pl.col("new_position").alias("queue_position"),
     )
-    was_queued = allocated.filter(pl.col("status") == "queued")
-    released = was_queued.filter(pl.col("new_status") != "queued").select(
+    was_queued = allocated.filter(pl.col("status") == EntitlementStatus.QUEUED)
+    released = was_queued.filter(pl.col("new_status") != EntitlementStatus.QUEUED).select(
         "entitlement_id", "talent_id", "version_id", "amount", pl.col("new_status").alias("status")
     )
-    still = was_queued.filter(pl.col("new_status") == "queued")
+    still = was_queued.filter(pl.col("new_status") == EntitlementStatus.QUEUED)
     requeued = still.filter(pl.col("queue_position").ne_missing(pl.col("new_position"))).select(
         "entitlement_id", pl.col("new_position").alias("queue_position")
     )
@@ -181,7 +187,7 @@ def _hashes(frame: pl.DataFrame, talent_ids: pl.Series) -> dict[int, str]:
     return {row["talent_id"]: features_hash(row) for row in wanted.iter_rows(named=True)}
 
 
-def run_match(*, actor=None, evaluation_date: dt.date | None = None) -> MatchRun:
+def run_match(*, actor: User | None = None, evaluation_date: dt.date | None = None) -> MatchRun:
     """Evaluate, plan, then write the plan in one transaction. Idempotent."""
     day = evaluation_date or timezone.localdate()
     started = time.perf_counter()
@@ -198,14 +204,14 @@ def run_match(*, actor=None, evaluation_date: dt.date | None = None) -> MatchRun
         )
         _apply(plan, run, frame, day, in_force)
         run.offered = (
-            plan.new_rows.filter(pl.col("status") == "offered").height
-            + plan.released.filter(pl.col("status") == "offered").height
+            plan.new_rows.filter(pl.col("status") == EntitlementStatus.OFFERED).height
+            + plan.released.filter(pl.col("status") == EntitlementStatus.OFFERED).height
         )
         run.granted = (
-            plan.new_rows.filter(pl.col("status") == "granted").height
-            + plan.released.filter(pl.col("status") == "granted").height
+            plan.new_rows.filter(pl.col("status") == EntitlementStatus.GRANTED).height
+            + plan.released.filter(pl.col("status") == EntitlementStatus.GRANTED).height
         )
-        run.queued = plan.new_rows.filter(pl.col("status") == "queued").height
+        run.queued = plan.new_rows.filter(pl.col("status") == EntitlementStatus.QUEUED).height
         run.flagged, run.unchanged = plan.flagged.height, plan.unchanged
         run.finished_at = timezone.now()
         run.duration_ms = int((time.perf_counter() - started) * 1000)
@@ -336,7 +342,7 @@ def _release_from_queue(released: pl.DataFrame, stamp: _RunStamp) -> list[tuple]
             features_hash=stamp.features_hash(r["talent_id"]),
             updated_at=stamp.now,
         )
-        decisions.append(stamp.decision(r["talent_id"], r["version_id"], "released", amount))
+        decisions.append(stamp.decision(r["talent_id"], r["version_id"], DecisionOutcome.RELEASED, amount))
     return decisions
 
 
@@ -353,10 +359,12 @@ def _flag(flagged: pl.DataFrame, stamp: _RunStamp, version_of_policy: dict[int, 
     if not flagged.height:
         return []
     ids = flagged["entitlement_id"].to_list()
-    decisions = _withdrawal_decisions("flagged", flagged, ids, stamp, version_of_policy)
+    decisions = _withdrawal_decisions(DecisionOutcome.FLAGGED, flagged, ids, stamp, version_of_policy)
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start : chunk_start + 5000]
-        Entitlement.objects.filter(pk__in=chunk).update(status="flagged", updated_at=stamp.now)
+        Entitlement.objects.filter(pk__in=chunk).update(
+            status=EntitlementStatus.FLAGGED, updated_at=stamp.now
+        )
     return decisions
 
 
@@ -365,7 +373,7 @@ def _dequeue(dequeued: pl.DataFrame, stamp: _RunStamp, version_of_policy: dict[i
     if not dequeued.height:
         return []
     ids = dequeued["entitlement_id"].to_list()
-    decisions = _withdrawal_decisions("dequeued", dequeued, ids, stamp, version_of_policy)
+    decisions = _withdrawal_decisions(DecisionOutcome.DEQUEUED, dequeued, ids, stamp, version_of_policy)
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start : chunk_start + 5000]
         Entitlement.objects.filter(pk__in=chunk).delete()

@@ -89,7 +89,9 @@ class PolicyVersion(models.Model):
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     eligibility_rule = models.TextField(_("资格规则（CEL）"))
     amount_rule = models.TextField(_("金额规则（CEL）"), default="0")
-    status = models.CharField(_("状态"), max_length=10, choices=VersionStatus.choices, default="draft")
+    status = models.CharField(
+        _("状态"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
     note = models.TextField(_("修订说明"), blank=True)
     # A draft may propose a new budget; issuing the version writes it to the policy (blank: keep the budget).
     budget_total = models.DecimalField(
@@ -175,7 +177,7 @@ class EntitlementStatus(models.TextChoices):
 
 
 # Statuses that hold budget: an offer reserves its amount so confirming it can never overspend.
-BUDGET_HOLDING = ("offered", "granted", "flagged")
+BUDGET_HOLDING = (EntitlementStatus.OFFERED, EntitlementStatus.GRANTED, EntitlementStatus.FLAGGED)
 
 
 class Entitlement(models.Model):

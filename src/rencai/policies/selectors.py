@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from rencai.accounts.models import User
 from rencai.core.access import Action, home_region_id, may, visible_to
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.policies.models import (
     BUDGET_HOLDING,
     Entitlement,
+    EntitlementStatus,
     MatchRun,
     Policy,
     PolicyVersion,
@@ -19,10 +21,15 @@ from rencai.policies.models import (
 )
 from rencai.registry.models import Talent
 
-LIVE_STATUSES = ("offered", "granted", "queued", "flagged")
+LIVE_STATUSES = (
+    EntitlementStatus.OFFERED,
+    EntitlementStatus.GRANTED,
+    EntitlementStatus.QUEUED,
+    EntitlementStatus.FLAGGED,
+)
 
 
-def policies_for(user, *, region: str = "", kind: str = "", q: str = "") -> QuerySet:
+def policies_for(user: User, *, region: str = "", kind: str = "", q: str = "") -> QuerySet:
     queryset = visible_to(user, Policy.objects.select_related("region", "overrides"))
     if region:
         queryset = queryset.filter(region__code=region)
@@ -33,14 +40,14 @@ def policies_for(user, *, region: str = "", kind: str = "", q: str = "") -> Quer
     return queryset
 
 
-def get_policy(user, policy_id: int) -> Policy:
+def get_policy(user: User, policy_id: int) -> Policy:
     policy = policies_for(user).filter(pk=policy_id).first()
     if policy is None:
         raise NotFound()
     return policy
 
 
-def versions_of(user, policy: Policy) -> QuerySet:
+def versions_of(user: User, policy: Policy) -> QuerySet:
     """Issued and withdrawn versions for everyone who sees the policy; drafts only for policy makers."""
     queryset = policy.versions.select_related("created_by", "issued_by").order_by("-number")
     if not may(user, Action.VIEW_POLICY_DRAFTS):
@@ -107,7 +114,7 @@ def committed_amounts(policy_ids: list[int], year: int) -> dict[int, tuple]:
     return {pid: (totals.get(pid) or 0, yearly.get(pid) or 0) for pid in policy_ids}
 
 
-def entitlements_for(user, *, policy: Policy | None = None, status: str = "") -> QuerySet:
+def entitlements_for(user: User, *, policy: Policy | None = None, status: str = "") -> QuerySet:
     queryset = visible_to(user, Entitlement.objects.select_related("talent", "policy", "policy_version"))
     if policy is not None:
         queryset = queryset.filter(policy=policy)
@@ -116,7 +123,7 @@ def entitlements_for(user, *, policy: Policy | None = None, status: str = "") ->
     return queryset
 
 
-def get_version(user, version_id: int) -> PolicyVersion:
+def get_version(user: User, version_id: int) -> PolicyVersion:
     """A version of a visible policy; drafts only for policy makers (others get NotFound)."""
     version = (
         visible_to(user, PolicyVersion.objects.select_related("policy", "policy__region"))
@@ -171,7 +178,7 @@ def _home_region(user) -> Region | None:
     return Region.objects.filter(pk=region_id).first() if region_id else None
 
 
-def replacements_where(user, day: dt.date) -> dict[int, Policy]:
+def replacements_where(user: User, day: dt.date) -> dict[int, Policy]:
     """Policies overridden where the user works, by the policy that replaces them there."""
     home = _home_region(user)
     if home is None:
@@ -183,7 +190,7 @@ def replacements_where(user, day: dt.date) -> dict[int, Policy]:
     }
 
 
-def entitlement_counts(user, policy_ids: list[int]) -> dict[int, dict[str, int]]:
+def entitlement_counts(user: User, policy_ids: list[int]) -> dict[int, dict[str, int]]:
     """Live entitlements per policy and status, counting only talents in the user's scope."""
     counts: dict[int, dict[str, int]] = {pid: dict.fromkeys(LIVE_STATUSES, 0) for pid in policy_ids}
     rows = (
@@ -211,7 +218,7 @@ def budget_figures(policies: list[Policy], year: int) -> dict[int, BudgetFigures
     }
 
 
-def policy_rows(user, day: dt.date, *, kind: str = "", q: str = "") -> list[PolicyRow]:
+def policy_rows(user: User, day: dt.date, *, kind: str = "", q: str = "") -> list[PolicyRow]:
     """Every policy the user sees, with the version in force, scoped entitlement counts and the budget.
 
     Counts cover talents in the user's scope (a county officer sees their county's share of a city policy);
@@ -248,13 +255,13 @@ def policy_rows(user, day: dt.date, *, kind: str = "", q: str = "") -> list[Poli
     ]
 
 
-def latest_match_run(user) -> MatchRun | None:
+def latest_match_run(user: User) -> MatchRun | None:
     """The last finished run the user may see (runs belong to the city: its officers see them)."""
     finished = MatchRun.objects.filter(finished_at__isnull=False)
     return visible_to(user, finished).order_by("-started_at").first()
 
 
-def own_talent(user) -> Talent:
+def own_talent(user: User) -> Talent:
     """The registry record of a signed-in talent (NotFound when the account has none)."""
     talent = (
         visible_to(user, Talent.objects.select_related("region")).filter(account=user).first()
@@ -266,7 +273,7 @@ def own_talent(user) -> Talent:
     return talent
 
 
-def own_entitlement(user, entitlement_id: int) -> Entitlement:
+def own_entitlement(user: User, entitlement_id: int) -> Entitlement:
     entitlement = visible_to(user, Entitlement.objects.filter(talent__account=user)).filter(pk=entitlement_id)
     found = entitlement.select_related("policy", "talent").first() if user.is_authenticated else None
     if found is None:
@@ -274,9 +281,9 @@ def own_entitlement(user, entitlement_id: int) -> Entitlement:
     return found
 
 
-def status_totals(user) -> dict[str, int]:
+def status_totals(user: User) -> dict[str, int]:
     """Live entitlements the user sees, by status (a talent: their own)."""
-    totals = dict.fromkeys(LIVE_STATUSES, 0)
+    totals: dict[str, int] = dict.fromkeys(LIVE_STATUSES, 0)
     rows = (
         visible_to(user, Entitlement.objects.filter(status__in=LIVE_STATUSES))
         .values("status")
@@ -287,7 +294,7 @@ def status_totals(user) -> dict[str, int]:
     return totals
 
 
-def policies_in_force_count(user, day: dt.date) -> int:
+def policies_in_force_count(user: User, day: dt.date) -> int:
     return (
         policies_for(user)
         .filter(versions__status=VersionStatus.ISSUED, versions__effective_from__lte=day)

@@ -6,9 +6,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, require, visible_to
-from rencai.core.errors import DomainError, NotFound, ValidationFailed
+from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFailed, problem
 from rencai.core.models import Region
 from rencai.policies.engine import RuleError, compile_rule
 from rencai.policies.models import Entitlement, EntitlementStatus, Policy, PolicyVersion, VersionStatus
@@ -36,7 +37,7 @@ def rule_problems(source: str, *, expect: str) -> list[dict]:
 @transaction.atomic
 def create_policy(
     *,
-    actor,
+    actor: User,
     code: str,
     name: str,
     region: Region,
@@ -52,19 +53,17 @@ def create_policy(
     require(actor, Action.DRAFT_POLICY, region)
     problems = []
     if Policy.objects.filter(code=code).exists():
-        problems.append(
-            {"field": "code", "message_zh": "政策编号已存在", "message_en": "Policy code already exists"}
-        )
+        problems.append(problem("code", "政策编号已存在", "Policy code already exists"))
     overrides_above = overrides is None or (
         region.path.startswith(overrides.region.path) and overrides.region_id != region.pk
     )
     if not overrides_above:
         problems.append(
-            {
-                "field": "overrides",
-                "message_zh": "只能替代上级区划发布的政策",
-                "message_en": "A policy may only override one issued above its region",
-            }
+            problem(
+                "overrides",
+                "只能替代上级区划发布的政策",
+                "A policy may only override one issued above its region",
+            )
         )
     if problems:
         raise ValidationFailed(problems)
@@ -94,17 +93,11 @@ def _check_draft_fields(
     problems = []
     if effective_to is not None and effective_to < effective_from:
         problems.append(
-            {
-                "field": "effective_to",
-                "message_zh": "失效日期早于生效日期",
-                "message_en": "The end date is before the start date",
-            }
+            problem("effective_to", "失效日期早于生效日期", "The end date is before the start date")
         )
     for field, value in (("budget_total", budget_total), ("budget_per_year", budget_per_year)):
         if value is not None and value < 0:
-            problems.append(
-                {"field": field, "message_zh": "预算不能为负数", "message_en": "A budget cannot be negative"}
-            )
+            problems.append(problem(field, "预算不能为负数", "A budget cannot be negative"))
     if problems:
         raise ValidationFailed(problems)
 
@@ -112,7 +105,7 @@ def _check_draft_fields(
 @transaction.atomic
 def draft_version(
     *,
-    actor,
+    actor: User,
     policy: Policy,
     eligibility_rule: str,
     amount_rule: str,
@@ -145,7 +138,7 @@ def draft_version(
 @transaction.atomic
 def update_draft(
     *,
-    actor,
+    actor: User,
     version: PolicyVersion,
     eligibility_rule: str,
     amount_rule: str,
@@ -160,27 +153,26 @@ def update_draft(
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise DomainError(
-            "version_not_draft",
+            ErrorCode.VERSION_NOT_DRAFT,
             "已发布或已撤回的版本不能修改，请新建版本",
             "Issued or withdrawn versions cannot change; draft a new version",
         )
+    before = audit.snapshot(version)
     version.eligibility_rule, version.amount_rule = eligibility_rule.strip(), amount_rule.strip()
     version.effective_from, version.effective_to, version.note = effective_from, effective_to, note
     version.budget_total, version.budget_per_year = budget_total, budget_per_year
     version.save()
-    audit.record(
-        actor=actor, action="policy.draft_update", obj=version.policy, detail={"version": version.number}
-    )
+    _record_version_change(actor, "policy.draft_update", version, before)
     return version
 
 
 @transaction.atomic
-def issue_version(*, actor, version: PolicyVersion) -> PolicyVersion:
+def issue_version(*, actor: User, version: PolicyVersion) -> PolicyVersion:
     """Issue a draft: its rules must be valid; the version in force before it ends the day before."""
     require(actor, Action.DRAFT_POLICY, version.policy)
     version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
-        raise DomainError("version_not_draft", "只有草稿可以发布", "Only a draft can be issued")
+        raise DomainError(ErrorCode.VERSION_NOT_DRAFT, "只有草稿可以发布", "Only a draft can be issued")
     problems = rule_problems(version.eligibility_rule, expect="bool") + rule_problems(
         version.amount_rule, expect="number"
     )
@@ -190,28 +182,27 @@ def issue_version(*, actor, version: PolicyVersion) -> PolicyVersion:
     for previous in issued:
         if previous.effective_from >= version.effective_from:
             raise DomainError(
-                "version_overlap",
+                ErrorCode.VERSION_OVERLAP,
                 f"第{previous.number}版自{previous.effective_from}起生效，新版本须晚于它",
                 f"Version {previous.number} starts {previous.effective_from}; a new version must start later",
             )
         if previous.effective_to is None or previous.effective_to >= version.effective_from:
+            previous_before = audit.snapshot(previous)
             previous.effective_to = version.effective_from - dt.timedelta(days=1)
             previous.save(update_fields=["effective_to"])
+            _record_version_change(actor, "policy.version_end", previous, previous_before)
+    before = audit.snapshot(version)
     version.status, version.issued_by, version.issued_at = VersionStatus.ISSUED, actor, timezone.now()
     version.save(update_fields=["status", "issued_by", "issued_at"])
-    _adopt_proposed_budget(version)
-    audit.record(
-        actor=actor,
-        action="policy.issue",
-        obj=version.policy,
-        detail={"version": version.number, "effective_from": version.effective_from},
-    )
+    _adopt_proposed_budget(actor, version)
+    _record_version_change(actor, "policy.issue", version, before, effective_from=version.effective_from)
     return version
 
 
-def _adopt_proposed_budget(version: PolicyVersion) -> None:
+def _adopt_proposed_budget(actor: User, version: PolicyVersion) -> None:
     """A draft's proposed budget becomes the policy's budget when the draft is issued."""
     policy = version.policy
+    before = audit.snapshot(policy)
     changed = []
     for field in ("budget_total", "budget_per_year"):
         proposed = getattr(version, field)
@@ -220,32 +211,44 @@ def _adopt_proposed_budget(version: PolicyVersion) -> None:
             changed.append(field)
     if changed:
         policy.save(update_fields=changed)
+        audit.record_change(
+            actor=actor, action="policy.budget_adopt", obj=policy, before=before, version=version.number
+        )
+
+
+def _record_version_change(actor: User, action: str, version: PolicyVersion, before: dict, **detail) -> None:
+    """A version has no region of its own: its entry is filed under its policy's region."""
+    audit.record_change(
+        actor=actor,
+        action=action,
+        obj=version,
+        before=before,
+        region_code=version.policy.region.code,
+        version=version.number,
+        **detail,
+    )
 
 
 @transaction.atomic
-def withdraw_version(*, actor, version: PolicyVersion, reason: str) -> PolicyVersion:
+def withdraw_version(*, actor: User, version: PolicyVersion, reason: str) -> PolicyVersion:
     require(actor, Action.DRAFT_POLICY, version.policy)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.ISSUED:
         raise DomainError(
-            "version_not_issued", "只有已发布的版本可以撤回", "Only an issued version can be withdrawn"
+            ErrorCode.VERSION_NOT_ISSUED,
+            "只有已发布的版本可以撤回",
+            "Only an issued version can be withdrawn",
         )
     if not reason.strip():
-        raise ValidationFailed(
-            [{"field": "reason", "message_zh": "请填写撤回理由", "message_en": "Give a reason"}]
-        )
+        raise ValidationFailed([problem("reason", "请填写撤回理由", "Give a reason")])
+    before = audit.snapshot(version)
     version.status = VersionStatus.WITHDRAWN
     version.save(update_fields=["status"])
-    audit.record(
-        actor=actor,
-        action="policy.withdraw",
-        obj=version.policy,
-        detail={"version": version.number, "reason": reason},
-    )
+    _record_version_change(actor, "policy.withdraw", version, before, reason=reason)
     return version
 
 
-def get_version_for_edit(actor, version_id: int) -> PolicyVersion:
+def get_version_for_edit(actor: User, version_id: int) -> PolicyVersion:
     version = (
         visible_to(actor, PolicyVersion.objects.select_related("policy", "policy__region"))
         .filter(pk=version_id)
@@ -271,7 +274,7 @@ def _own_offer(actor, entitlement: Entitlement) -> Entitlement:
         raise NotFound()
     if locked.status != EntitlementStatus.OFFERED:
         raise DomainError(
-            "entitlement_not_offered",
+            ErrorCode.ENTITLEMENT_NOT_OFFERED,
             "只有待确认的政策红利可以确认或放弃",
             "Only an open offer can be answered",
         )
@@ -279,36 +282,43 @@ def _own_offer(actor, entitlement: Entitlement) -> Entitlement:
 
 
 @transaction.atomic
-def confirm_offer(*, actor, entitlement: Entitlement) -> Entitlement:
+def confirm_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
     """The talent accepts an offer: its amount was reserved when offered, so confirming never overspends."""
     entitlement = _own_offer(actor, entitlement)
+    before = audit.snapshot(entitlement)
     entitlement.status = EntitlementStatus.GRANTED
     entitlement.save(update_fields=["status", "updated_at"])
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="policy.offer_confirm",
         obj=entitlement,
-        detail={"policy": entitlement.policy.code, "amount": entitlement.amount},
+        before=before,
+        region_code=entitlement.talent.region.code,
+        policy=entitlement.policy.code,
+        amount=entitlement.amount,
     )
     return entitlement
 
 
 @transaction.atomic
-def decline_offer(*, actor, entitlement: Entitlement) -> Entitlement:
+def decline_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
     """The talent declines: the reserved amount returns to the budget for the next run's queue."""
     entitlement = _own_offer(actor, entitlement)
+    before = audit.snapshot(entitlement)
     entitlement.status = EntitlementStatus.DECLINED
     entitlement.save(update_fields=["status", "updated_at"])
-    audit.record(
+    audit.record_change(
         actor=actor,
         action="policy.offer_decline",
         obj=entitlement,
-        detail={"policy": entitlement.policy.code},
+        before=before,
+        region_code=entitlement.talent.region.code,
+        policy=entitlement.policy.code,
     )
     return entitlement
 
 
-def start_match_run(*, actor):
+def start_match_run(*, actor: User):
     """Enqueue a matching run (django-tasks). With the immediate backend it has run when this returns."""
     from rencai.policies.tasks import match_task
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tasks import TaskResultStatus
 
 from rencai.core.access import Action, may, require
-from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from rencai.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version
 from rencai.policies.engine import FEATURES
@@ -103,8 +103,10 @@ def policy_detail(request, pk: int):
     entitlements = selectors.entitlements_for(user, policy=policy, status=request.GET.get("status", ""))
     entitlements = entitlements.select_related("talent__region", "policy_version").order_by("status", "pk")
     page, query = _paginate(request, entitlements)
-    queued = selectors.entitlements_for(user, policy=policy, status="queued").select_related("talent__region")
-    flagged = selectors.entitlements_for(user, policy=policy, status="flagged")
+    queued = selectors.entitlements_for(user, policy=policy, status=EntitlementStatus.QUEUED).select_related(
+        "talent__region"
+    )
+    flagged = selectors.entitlements_for(user, policy=policy, status=EntitlementStatus.FLAGGED)
     flagged = flagged.select_related("talent__region")
     context = {
         "policy": policy,
@@ -261,7 +263,7 @@ def version_withdraw(request, pk: int):
 def _draft_for_simulation(user, pk: int) -> PolicyVersion:
     version = selectors.get_version(user, pk)
     if version.status != VersionStatus.DRAFT:
-        raise DomainError("version_not_draft", "只能模拟草稿版本", "Only a draft can be simulated")
+        raise DomainError(ErrorCode.VERSION_NOT_DRAFT, "只能模拟草稿版本", "Only a draft can be simulated")
     require(user, Action.DRAFT_POLICY, version.policy)
     return version
 
@@ -388,9 +390,9 @@ def my_benefits(request):
     groups = {"granted": [], "offered": [], "waiting": [], "eligible": [], "missing": []}
     for line in lines:
         status = line.entitlement.status if line.entitlement else ""
-        if status in ("granted", "offered"):
+        if status in (EntitlementStatus.GRANTED, EntitlementStatus.OFFERED):
             groups[status].append(line)
-        elif status in ("queued", "flagged"):
+        elif status in (EntitlementStatus.QUEUED, EntitlementStatus.FLAGGED):
             groups["waiting"].append(line)
         elif line.eligible:
             groups["eligible"].append(line)

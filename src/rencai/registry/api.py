@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from ninja import Router, Status
 
 from rencai.core import idempotency, pii
-from rencai.core.errors import NotFound, ValidationFailed
+from rencai.core.errors import NotFound, ValidationFailed, problem
 from rencai.registry import schemas, selectors, services
 from rencai.registry.models import Enterprise, Talent
 from rencai.registry.selectors import ID_LIKE, TalentFilters
@@ -42,22 +42,14 @@ def decode_cursor(cursor: str) -> int | None:
             return int(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise ValidationFailed(
-        [{"field": "cursor", "message_zh": "分页游标无效", "message_en": "The cursor is not valid"}]
-    )
+    raise ValidationFailed([problem("cursor", "分页游标无效", "The cursor is not valid")])
 
 
 def cursor_page(queryset: QuerySet, *, cursor: str, limit: int) -> dict:
     """One page of `queryset` after `cursor`, newest first, and the cursor of the next page (or None)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(
-            [
-                {
-                    "field": "limit",
-                    "message_zh": f"每页条数须在1至{MAX_LIMIT}之间",
-                    "message_en": f"limit must be between 1 and {MAX_LIMIT}",
-                }
-            ]
+            [problem("limit", f"每页条数须在1至{MAX_LIMIT}之间", f"limit must be between 1 and {MAX_LIMIT}")]
         )
     after = decode_cursor(cursor)
     queryset = queryset.order_by("-id")

@@ -24,7 +24,7 @@ from django.utils import timezone
 from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.bulk import bulk_insert
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
 from rencai.core.pii import seal_id_number, seal_phone
 from rencai.core.regions import ensure_quzhou_regions
 from rencai.core.validators import CREDIT_ALPHABET, credit_check_char, id_check_char
@@ -82,7 +82,7 @@ Progress = Callable[[str], None]
 
 class DemoRefused(DomainError):
     def __init__(self, message_zh: str, message_en: str):
-        super().__init__("demo_refused", message_zh, message_en)
+        super().__init__(ErrorCode.DEMO_REFUSED, message_zh, message_en)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rencai.core import audit
 from rencai.core.access import Action, require
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
 from rencai.registry import choices as c
 from rencai.registry import selectors
 from rencai.registry.selectors import TalentFilters
@@ -148,7 +148,7 @@ def _export(*, user, list_name: str, queryset: QuerySet, columns, filters: dict)
     total = queryset.count()
     if total > EXCEL_MAX_ROWS:
         raise DomainError(
-            "export_too_large",
+            ErrorCode.EXPORT_TOO_LARGE,
             f"共 {total:,} 行，超过Excel单表上限（{EXCEL_MAX_ROWS:,} 行），请缩小筛选范围后再导出",
             f"{total:,} rows exceed the Excel sheet limit of {EXCEL_MAX_ROWS:,}; narrow the filters",
         )

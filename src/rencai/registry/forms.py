@@ -133,7 +133,7 @@ class TalentForm(ServiceForm):
     skill_level = forms.TypedChoiceField(
         label=_("职业技能等级"), choices=c.SkillLevel.choices, coerce=int, initial=0
     )
-    highest_degree = forms.ChoiceField(label=_("最高学历"), choices=c.Degree.choices, initial="none")
+    highest_degree = forms.ChoiceField(label=_("最高学历"), choices=c.Degree.choices, initial=c.Degree.NONE)
     employer = forms.ChoiceField(label=_("现工作单位"), required=False)
     employment_type = forms.ChoiceField(
         label=_("引才方式"), required=False, choices=[("", "—"), *c.EmploymentType.choices]

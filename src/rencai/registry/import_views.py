@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from rencai.core.access import Action, require
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
 from rencai.registry import importers
 from rencai.registry.models import ImportBatch
 
@@ -61,7 +61,7 @@ def import_upload(request):
         except importers.ImportRefused as refusal:
             form.add_error("file", refusal.message)
         except DomainError as error:
-            if error.code != "import_conflict":
+            if error.code != ErrorCode.IMPORT_CONFLICT:
                 raise
             form.add_error(None, error.message)
         else:

@@ -173,7 +173,9 @@ class Talent(models.Model):
     tier = models.CharField(_("人才类别"), max_length=1, choices=c.Tier.choices, blank=True)
     title_level = models.CharField(_("职称"), max_length=16, choices=c.TitleLevel.choices, blank=True)
     skill_level = models.PositiveSmallIntegerField(_("职业技能等级"), choices=c.SkillLevel.choices, default=0)
-    highest_degree = models.CharField(_("最高学历"), max_length=10, choices=c.Degree.choices, default="none")
+    highest_degree = models.CharField(
+        _("最高学历"), max_length=10, choices=c.Degree.choices, default=c.Degree.NONE
+    )
     current_employer = models.ForeignKey(
         Enterprise,
         verbose_name=_("现工作单位"),
@@ -186,7 +188,9 @@ class Talent(models.Model):
         _("引才方式"), max_length=10, choices=c.EmploymentType.choices, blank=True
     )
     arrival_date = models.DateField(_("来衢日期"))
-    status = models.CharField(_("状态"), max_length=10, choices=c.TalentStatus.choices, default="active")
+    status = models.CharField(
+        _("状态"), max_length=10, choices=c.TalentStatus.choices, default=c.TalentStatus.ACTIVE
+    )
     departed_on = models.DateField(_("离开日期"), null=True, blank=True)
     is_researcher_venture = models.BooleanField(_("科研人员在职/离岗创业"), default=False)
     account = models.OneToOneField(
@@ -215,8 +219,8 @@ class Talent(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="active", departed_on__isnull=True)
-                | Q(status="departed", departed_on__isnull=False),
+                condition=Q(status=c.TalentStatus.ACTIVE, departed_on__isnull=True)
+                | Q(status=c.TalentStatus.DEPARTED, departed_on__isnull=False),
                 name="talent_departed_has_date",
             ),
             models.CheckConstraint(

@@ -4,6 +4,8 @@ import datetime as dt
 
 from ninja import Schema
 
+from rencai.registry import choices as c
+
 # Out -------------------------------------------------------------------------------------------
 
 
@@ -196,7 +198,7 @@ class TalentIn(Schema):
 
     name: str
     id_number: str
-    id_kind: str = "resident_id"
+    id_kind: str = c.IdKind.RESIDENT_ID
     region: str
     team: str
     arrival_date: dt.date
@@ -205,7 +207,7 @@ class TalentIn(Schema):
     tier: str = ""
     title_level: str = ""
     skill_level: int = 0
-    highest_degree: str = "none"
+    highest_degree: str = c.Degree.NONE
     employer_credit_code: str = ""
     employment_type: str = ""
     is_researcher_venture: bool = False

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from rencai.accounts.models import User
 from rencai.core.access import Action, may, visible_to
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
@@ -25,11 +26,11 @@ class TalentFilters:
     status: str = ""
 
 
-def visible_regions(user) -> QuerySet:
+def visible_regions(user: User) -> QuerySet:
     return visible_to(user, Region.objects.all())
 
 
-def talents_for(user, filters: TalentFilters | None = None) -> QuerySet:
+def talents_for(user: User, filters: TalentFilters | None = None) -> QuerySet:
     filters = filters or TalentFilters()
     queryset = visible_to(user, Talent.objects.all())
     q = filters.q.strip()
@@ -54,7 +55,7 @@ def talents_for(user, filters: TalentFilters | None = None) -> QuerySet:
     return queryset.select_related("region", "current_employer").order_by("-id")
 
 
-def get_talent(user, talent_id: int) -> Talent:
+def get_talent(user: User, talent_id: int) -> Talent:
     talent = (
         visible_to(user, Talent.objects.select_related("region", "current_employer", "account"))
         .filter(pk=talent_id)
@@ -75,7 +76,7 @@ def talent_details(talent: Talent) -> dict:
     }
 
 
-def enterprises_for(user, *, q: str = "", region: str = "", platform_only: bool = False) -> QuerySet:
+def enterprises_for(user: User, *, q: str = "", region: str = "", platform_only: bool = False) -> QuerySet:
     queryset = visible_to(user, Enterprise.objects.select_related("region"))
     if q:
         queryset = queryset.filter(name__contains=q.strip()) | queryset.filter(credit_code=q.strip().upper())
@@ -86,7 +87,7 @@ def enterprises_for(user, *, q: str = "", region: str = "", platform_only: bool 
     return queryset.order_by("name")
 
 
-def get_enterprise(user, enterprise_id: int) -> Enterprise:
+def get_enterprise(user: User, enterprise_id: int) -> Enterprise:
     enterprise = (
         visible_to(user, Enterprise.objects.select_related("region")).filter(pk=enterprise_id).first()
     )
@@ -95,7 +96,7 @@ def get_enterprise(user, enterprise_id: int) -> Enterprise:
     return enterprise
 
 
-def platforms_for(user, *, q: str = "", kind: str = "", region: str = "") -> QuerySet:
+def platforms_for(user: User, *, q: str = "", kind: str = "", region: str = "") -> QuerySet:
     queryset = visible_to(user, TalentPlatform.objects.select_related("region", "host_enterprise"))
     if q:
         queryset = queryset.filter(name__contains=q.strip())
@@ -106,7 +107,7 @@ def platforms_for(user, *, q: str = "", kind: str = "", region: str = "") -> Que
     return queryset.order_by("kind", "name")
 
 
-def get_platform(user, platform_id: int) -> TalentPlatform:
+def get_platform(user: User, platform_id: int) -> TalentPlatform:
     platform = (
         visible_to(user, TalentPlatform.objects.select_related("region", "host_enterprise"))
         .filter(pk=platform_id)
@@ -117,14 +118,14 @@ def get_platform(user, platform_id: int) -> TalentPlatform:
     return platform
 
 
-def academicians_for(user, *, q: str = "") -> QuerySet:
+def academicians_for(user: User, *, q: str = "") -> QuerySet:
     queryset = visible_to(user, Academician.objects.select_related("region"))
     if q:
         queryset = queryset.filter(name__contains=q.strip())
     return queryset.order_by("name")
 
 
-def get_academician(user, academician_id: int) -> Academician:
+def get_academician(user: User, academician_id: int) -> Academician:
     academician = (
         visible_to(user, Academician.objects.select_related("region")).filter(pk=academician_id).first()
     )
@@ -138,7 +139,7 @@ def _region_path(code: str) -> str:
     return path or "-none-"
 
 
-def home_summary(user) -> dict:
+def home_summary(user: User) -> dict:
     """Counts for the home page: only of what the user may see."""
     if not may(user, Action.BROWSE_TALENTS):
         return {}

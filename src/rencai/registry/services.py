@@ -5,19 +5,15 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, may, require, visible_to
-from rencai.core.errors import NotFound, ValidationFailed
+from rencai.core.errors import NotFound, Problem, ValidationFailed, bilingual, problem
 from rencai.core.models import Region
 from rencai.core.pii import id_number_index, seal_id_number, seal_phone
 from rencai.core.validators import parse_id_number, validate_credit_code, validate_passport, validate_phone
 from rencai.registry import choices as c
 from rencai.registry.models import Enterprise, Talent
-
-
-def _problem(field_name: str, message: str) -> dict:
-    zh, _, en = message.partition(" / ")
-    return {"field": field_name, "message_zh": zh, "message_en": en or zh}
 
 
 @dataclass
@@ -28,14 +24,14 @@ class TalentInput:
     id_number: str
     region_code: str
     team: str
-    arrival_date: dt.date
-    id_kind: str = "resident_id"
+    arrival_date: dt.date | None  # None when an import row leaves it blank: clean_talent refuses it
+    id_kind: str = c.IdKind.RESIDENT_ID
     phone: str = ""
     nationality: str = "CN"
     tier: str = ""
     title_level: str = ""
     skill_level: int = 0
-    highest_degree: str = "none"
+    highest_degree: str = c.Degree.NONE
     employer_credit_code: str = ""
     employment_type: str = ""
     is_researcher_venture: bool = False
@@ -54,10 +50,10 @@ def clean_talent(
     data: TalentInput, *, regions: dict[str, Region], enterprises: dict[str, int]
 ) -> CleanTalent:
     """Validate one talent's input; raise ValidationFailed listing every problem at once."""
-    problems: list[dict] = []
+    problems: list[Problem] = []
     name = (data.name or "").strip()
     if not name:
-        problems.append(_problem("name", "姓名不能为空 / Name is required"))
+        problems.append(problem("name", "姓名不能为空", "Name is required"))
     id_number, birth_date, gender = "", data.birth_date, data.gender
     try:
         if data.id_kind == c.IdKind.RESIDENT_ID:
@@ -67,72 +63,71 @@ def clean_talent(
             id_number = validate_passport(data.id_number)
             if birth_date is None or gender not in c.Gender.values:
                 problems.append(
-                    _problem(
+                    problem(
                         "birth_date",
-                        "护照持有人须填写出生日期和性别 / Passport holders need a birth date and gender",
+                        "护照持有人须填写出生日期和性别",
+                        "Passport holders need a birth date and gender",
                     )
                 )
         else:
-            problems.append(_problem("id_kind", "证件类型无效 / Unknown ID kind"))
+            problems.append(problem("id_kind", "证件类型无效", "Unknown ID kind"))
     except ValueError as exc:
-        problems.append(_problem("id_number", str(exc)))
+        problems.append(problem("id_number", *bilingual(str(exc))))
     phone = ""
     if data.phone:
         try:
             phone = validate_phone(data.phone)
         except ValueError as exc:
-            problems.append(_problem("phone", str(exc)))
+            problems.append(problem("phone", *bilingual(str(exc))))
     region = regions.get((data.region_code or "").strip())
     if region is None:
         problems.append(
-            _problem(
+            problem(
                 "region",
-                f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内 / "
+                f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内",
                 f"Region {data.region_code} is unknown or outside your scope",
             )
         )
     checks = [
-        ("team", data.team, c.Team.values, "人才队伍无效 / Unknown team"),
-        ("tier", data.tier, ["", *c.Tier.values], "人才类别须为A至E / Tier must be A to E"),
-        ("title_level", data.title_level, c.TitleLevel.values, "职称等级无效 / Unknown title level"),
-        ("highest_degree", data.highest_degree, c.Degree.values, "学历无效 / Unknown degree"),
+        ("team", data.team, c.Team.values, "人才队伍无效", "Unknown team"),
+        ("tier", data.tier, ["", *c.Tier.values], "人才类别须为A至E", "Tier must be A to E"),
+        ("title_level", data.title_level, c.TitleLevel.values, "职称等级无效", "Unknown title level"),
+        ("highest_degree", data.highest_degree, c.Degree.values, "学历无效", "Unknown degree"),
         (
             "employment_type",
             data.employment_type,
             ["", *c.EmploymentType.values],
-            "引才方式无效 / Unknown employment type",
+            "引才方式无效",
+            "Unknown employment type",
         ),
     ]
-    for field_name, value, allowed, message in checks:
+    for field_name, value, allowed, zh, en in checks:
         if value not in allowed:
-            problems.append(
-                _problem(
-                    field_name, f"{message.split(' / ')[0]}：{value} / {message.split(' / ')[1]}: {value}"
-                )
-            )
+            problems.append(problem(field_name, f"{zh}：{value}", f"{en}: {value}"))
     if data.skill_level not in c.SkillLevel.values:
-        problems.append(_problem("skill_level", "职业技能等级须为0至5 / Skill level must be 0 to 5"))
+        problems.append(problem("skill_level", "职业技能等级须为0至5", "Skill level must be 0 to 5"))
     employer_id = None
     if data.employer_credit_code:
         employer_id = enterprises.get(data.employer_credit_code.strip().upper())
         if employer_id is None:
             problems.append(
-                _problem(
+                problem(
                     "employer_credit_code",
-                    f"工作单位 {data.employer_credit_code} 未登记 / "
+                    f"工作单位 {data.employer_credit_code} 未登记",
                     f"Employer {data.employer_credit_code} is not registered",
                 )
             )
     if not isinstance(data.arrival_date, dt.date):
-        problems.append(_problem("arrival_date", "来衢日期无效 / Arrival date is invalid"))
+        problems.append(problem("arrival_date", "来衢日期无效", "Arrival date is invalid"))
     elif birth_date and data.arrival_date < birth_date:
-        problems.append(_problem("arrival_date", "来衢日期早于出生日期 / Arrival date is before birth"))
+        problems.append(problem("arrival_date", "来衢日期早于出生日期", "Arrival date is before birth"))
     elif data.arrival_date > dt.date.today():
         problems.append(
-            _problem("arrival_date", "来衢日期不能晚于今天 / Arrival date cannot be in the future")
+            problem("arrival_date", "来衢日期不能晚于今天", "Arrival date cannot be in the future")
         )
     if problems:
         raise ValidationFailed(problems)
+    assert region is not None  # an unknown region is one of the problems raised above
     sealed_id = seal_id_number(id_number)
     values = {
         "name": name,
@@ -160,7 +155,7 @@ def clean_talent(
     return CleanTalent(values=values, id_index=sealed_id.index)
 
 
-def writable_regions(actor) -> dict[str, Region]:
+def writable_regions(actor: User) -> dict[str, Region]:
     """Regions the actor may register records in, by code."""
     if not may(actor, Action.EDIT_REGISTRY):
         return {}
@@ -172,12 +167,12 @@ def _enterprise_ids() -> dict[str, int]:
 
 
 @transaction.atomic
-def register_talent(*, actor, data: TalentInput) -> Talent:
+def register_talent(*, actor: User, data: TalentInput) -> Talent:
     require(actor, Action.EDIT_REGISTRY)
     clean = clean_talent(data, regions=writable_regions(actor), enterprises=_enterprise_ids())
     if Talent.objects.filter(id_number_index=clean.id_index).exists():
         raise ValidationFailed(
-            [_problem("id_number", "该证件号码已登记 / This ID number is already registered")]
+            [problem("id_number", "该证件号码已登记", "This ID number is already registered")]
         )
     talent = Talent.objects.create(**clean.values)
     audit.record(actor=actor, action="talent.register", obj=talent, detail={"name": talent.name})
@@ -185,7 +180,7 @@ def register_talent(*, actor, data: TalentInput) -> Talent:
 
 
 @transaction.atomic
-def update_talent(*, actor, talent_id: int, data: TalentInput) -> Talent:
+def update_talent(*, actor: User, talent_id: int, data: TalentInput) -> Talent:
     require(actor, Action.EDIT_REGISTRY)
     talent = visible_to(actor, Talent.objects.select_for_update()).filter(pk=talent_id).first()
     if talent is None:
@@ -193,7 +188,7 @@ def update_talent(*, actor, talent_id: int, data: TalentInput) -> Talent:
     clean = clean_talent(data, regions=writable_regions(actor), enterprises=_enterprise_ids())
     if Talent.objects.filter(id_number_index=clean.id_index).exclude(pk=talent.pk).exists():
         raise ValidationFailed(
-            [_problem("id_number", "该证件号码已登记 / This ID number is already registered")]
+            [problem("id_number", "该证件号码已登记", "This ID number is already registered")]
         )
     before = audit.snapshot(talent)
     for key, value in clean.values.items():
@@ -204,18 +199,21 @@ def update_talent(*, actor, talent_id: int, data: TalentInput) -> Talent:
 
 
 @transaction.atomic
-def record_departure(*, actor, talent_id: int, departed_on: dt.date) -> Talent:
+def record_departure(*, actor: User, talent_id: int, departed_on: dt.date) -> Talent:
     require(actor, Action.EDIT_REGISTRY)
     talent = visible_to(actor, Talent.objects.select_for_update()).filter(pk=talent_id).first()
     if talent is None:
         raise NotFound()
     if departed_on < talent.arrival_date:
         raise ValidationFailed(
-            [_problem("departed_on", "离开日期早于来衢日期 / Departure is before arrival")]
+            [problem("departed_on", "离开日期早于来衢日期", "Departure is before arrival")]
         )
+    before = audit.snapshot(talent)
     talent.status, talent.departed_on = c.TalentStatus.DEPARTED, departed_on
     talent.save(update_fields=["status", "departed_on", "updated_at"])
-    audit.record(actor=actor, action="talent.depart", obj=talent, detail={"departed_on": departed_on})
+    audit.record_change(
+        actor=actor, action="talent.depart", obj=talent, before=before, departed_on=departed_on
+    )
     return talent
 
 
@@ -231,31 +229,32 @@ class EnterpriseInput:
 
 
 def clean_enterprise(data: EnterpriseInput, *, regions: dict[str, Region]) -> dict:
-    problems: list[dict] = []
+    problems: list[Problem] = []
     code = ""
     try:
         code = validate_credit_code(data.credit_code)
     except ValueError as exc:
-        problems.append(_problem("credit_code", str(exc)))
+        problems.append(problem("credit_code", *bilingual(str(exc))))
     if not (data.name or "").strip():
-        problems.append(_problem("name", "企业名称不能为空 / Enterprise name is required"))
+        problems.append(problem("name", "企业名称不能为空", "Enterprise name is required"))
     region = regions.get((data.region_code or "").strip())
     if region is None:
         problems.append(
-            _problem(
+            problem(
                 "region",
-                f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内 / "
+                f"区划代码 {data.region_code} 不在本系统或不在您的权限范围内",
                 f"Region {data.region_code} is unknown or outside your scope",
             )
         )
     if data.industry not in c.Industry.values:
         problems.append(
-            _problem("industry", f"行业无效：{data.industry} / Unknown industry: {data.industry}")
+            problem("industry", f"行业无效：{data.industry}", f"Unknown industry: {data.industry}")
         )
     if data.size not in c.EnterpriseSize.values:
-        problems.append(_problem("size", f"企业规模无效：{data.size} / Unknown size: {data.size}"))
+        problems.append(problem("size", f"企业规模无效：{data.size}", f"Unknown size: {data.size}"))
     if problems:
         raise ValidationFailed(problems)
+    assert region is not None  # an unknown region is one of the problems raised above
     return {
         "credit_code": code,
         "name": data.name.strip(),
@@ -268,12 +267,12 @@ def clean_enterprise(data: EnterpriseInput, *, regions: dict[str, Region]) -> di
 
 
 @transaction.atomic
-def register_enterprise(*, actor, data: EnterpriseInput) -> Enterprise:
+def register_enterprise(*, actor: User, data: EnterpriseInput) -> Enterprise:
     require(actor, Action.EDIT_REGISTRY)
     values = clean_enterprise(data, regions=writable_regions(actor))
     if Enterprise.objects.filter(credit_code=values["credit_code"]).exists():
         raise ValidationFailed(
-            [_problem("credit_code", "该统一社会信用代码已登记 / This credit code is already registered")]
+            [problem("credit_code", "该统一社会信用代码已登记", "This credit code is already registered")]
         )
     enterprise = Enterprise.objects.create(**values)
     audit.record(actor=actor, action="enterprise.register", obj=enterprise, detail={"name": enterprise.name})

@@ -4,9 +4,10 @@ import uuid
 
 from django.db import transaction
 
+from rencai.accounts.models import User
 from rencai.core import idempotency
 from rencai.core.access import Action, may, visible_to
-from rencai.core.errors import DomainError, NotFound, ValidationFailed
+from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFailed, problem
 from rencai.onestop import selectors
 from rencai.onestop.models import (
     OPEN_STATES,
@@ -28,11 +29,11 @@ class Ineligible(DomainError):
 
     def __init__(self, eligibility: selectors.Eligibility):
         super().__init__(
-            "ineligible",
+            ErrorCode.INELIGIBLE,
             "不符合申请条件：" + "；".join(eligibility.reasons_zh),
             "Not eligible: " + "; ".join(eligibility.reasons_en),
             details=[
-                {"field": "eligibility", "message_zh": zh, "message_en": en}
+                problem("eligibility", zh, en)
                 for zh, en in zip(eligibility.reasons_zh, eligibility.reasons_en, strict=True)
             ],
         )
@@ -44,22 +45,24 @@ def _check_can_apply(talent: Talent, item: ServiceItem, form_data: dict) -> None
         raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
     if Application.objects.filter(talent=talent, item__code=item.code, state__in=OPEN_STATES).exists():
         raise DomainError(
-            "already_open", "该事项已有正在办理的申请", "An application for this service is already open"
+            ErrorCode.ALREADY_OPEN,
+            "该事项已有正在办理的申请",
+            "An application for this service is already open",
         )
     if (
         item.outcome == Outcome.GOLD_CARD
         and GoldCard.objects.filter(talent=talent, status=CardStatus.ACTIVE).exists()
     ):
-        raise DomainError("card_held", "已持有有效的人才金卡", "The talent already holds a valid gold card")
-    if item.outcome == Outcome.EDUCATION_VOUCHER and not str(form_data.get("child_name", "")).strip():
-        raise ValidationFailed(
-            [{"field": "child_name", "message_zh": "请填写子女姓名", "message_en": "Give the child's name"}]
+        raise DomainError(
+            ErrorCode.CARD_HELD, "已持有有效的人才金卡", "The talent already holds a valid gold card"
         )
+    if item.outcome == Outcome.EDUCATION_VOUCHER and not str(form_data.get("child_name", "")).strip():
+        raise ValidationFailed([problem("child_name", "请填写子女姓名", "Give the child's name")])
 
 
 def apply(
     *,
-    actor,
+    actor: User,
     item: ServiceItem,
     talent: Talent | None = None,
     materials: list[NewMaterial] | None = None,
@@ -140,7 +143,7 @@ def _announce_submission(application: Application, missing: list[str]) -> None:
     )
 
 
-def submit_draft(*, actor, application: Application) -> Application:
+def submit_draft(*, actor: User, application: Application) -> Application:
     _visible(actor, application)
     with transaction.atomic():
         transition(application, ApplicationState.SUBMITTED, actor=actor)
@@ -149,7 +152,7 @@ def submit_draft(*, actor, application: Application) -> Application:
     return application
 
 
-def withdraw(*, actor, application: Application, comment: str = "") -> Application:
+def withdraw(*, actor: User, application: Application, comment: str = "") -> Application:
     _visible(actor, application)
     transition(application, ApplicationState.WITHDRAWN, actor=actor, comment=comment)
     return application

@@ -1,14 +1,16 @@
 """The service catalogue (服务事项): items and their department steps, maintained by organization officers."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, region_ancestor_ids, require, visible_to
-from rencai.core.errors import NotFound, ValidationFailed
+from rencai.core.errors import NotFound, Problem, ValidationFailed, problem
 from rencai.core.models import Region
 from rencai.onestop.models import MaterialType, Outcome, ServiceItem
 from rencai.policies.models import Policy
@@ -41,18 +43,14 @@ class ItemSpec:
     is_active: bool = True
 
 
-def _problem(field: str, zh: str, en: str) -> dict:
-    return {"field": field, "message_zh": zh, "message_en": en}
-
-
-def _item_problems(spec: ItemSpec, region: Region, item: ServiceItem | None) -> list[dict]:
+def _item_problems(spec: ItemSpec, region: Region, item: ServiceItem | None) -> list[Problem]:
     problems = []
     if item is None:
         try:
             validate_slug(spec.code)
         except DjangoValidationError:
             problems.append(
-                _problem(
+                problem(
                     "code",
                     "事项编码只能包含字母、数字、下划线和连字符",
                     "Use letters, digits, - and _ in the code",
@@ -61,26 +59,26 @@ def _item_problems(spec: ItemSpec, region: Region, item: ServiceItem | None) -> 
         else:
             if len(spec.code) > 60:
                 problems.append(
-                    _problem("code", "事项编码不能超过60个字符", "The code may have at most 60 characters")
+                    problem("code", "事项编码不能超过60个字符", "The code may have at most 60 characters")
                 )
             elif ServiceItem.objects.filter(region=region, code=spec.code).exists():
                 problems.append(
-                    _problem(
+                    problem(
                         "code",
                         f"本区划已有编码为 {spec.code} 的事项",
                         f"{region.name} already has an item {spec.code}",
                     )
                 )
     elif spec.code != item.code:
-        problems.append(_problem("code", "事项编码创建后不能修改", "An item's code cannot change"))
+        problems.append(problem("code", "事项编码创建后不能修改", "An item's code cannot change"))
     if not spec.name.strip():
-        problems.append(_problem("name", "请填写事项名称", "Give the item a name"))
+        problems.append(problem("name", "请填写事项名称", "Give the item a name"))
     elif len(spec.name) > 200:
         problems.append(
-            _problem("name", "事项名称不能超过200个字符", "The name may have at most 200 characters")
+            problem("name", "事项名称不能超过200个字符", "The name may have at most 200 characters")
         )
     if spec.outcome not in Outcome.values:
-        problems.append(_problem("outcome", "请选择办结产出", "Choose what completing the item produces"))
+        problems.append(problem("outcome", "请选择办结产出", "Choose what completing the item produces"))
     if (
         spec.policy_id is not None
         and not Policy.objects.filter(
@@ -88,7 +86,7 @@ def _item_problems(spec: ItemSpec, region: Region, item: ServiceItem | None) -> 
         ).exists()
     ):
         problems.append(
-            _problem(
+            problem(
                 "policy",
                 "只能选择本区划或上级区划发布的政策",
                 "Choose a policy issued for this region or above it",
@@ -97,34 +95,32 @@ def _item_problems(spec: ItemSpec, region: Region, item: ServiceItem | None) -> 
     known = set(MaterialType.objects.filter(code__in=spec.material_codes).values_list("code", flat=True))
     for code in spec.material_codes:
         if code not in known:
-            problems.append(
-                _problem("materials", f"未知的材料类型：{code}", f"Unknown material type: {code}")
-            )
+            problems.append(problem("materials", f"未知的材料类型：{code}", f"Unknown material type: {code}"))
     problems.extend(step_problems(spec.steps))
     return problems
 
 
-def step_problems(steps: tuple[StepSpec, ...], kinds: list[str] = DepartmentKind.values) -> list[dict]:
+def step_problems(steps: tuple[StepSpec, ...], kinds: list[str] = DepartmentKind.values) -> list[Problem]:
     """What is wrong with a table of steps (empty when nothing is): each problem names its row."""
     if not steps:
-        return [_problem("steps", "至少需要一个办理环节", "An item needs at least one department step")]
+        return [problem("steps", "至少需要一个办理环节", "An item needs at least one department step")]
     problems = []
     seen = set()
     for number, step in enumerate(steps, start=1):
         field = f"steps.{number}"
         if step.department_kind not in kinds:
             problems.append(
-                _problem(field, f"第{number}个环节：请选择办理部门", f"Step {number}: choose a department")
+                problem(field, f"第{number}个环节：请选择办理部门", f"Step {number}: choose a department")
             )
         if not step.action.strip():
             problems.append(
-                _problem(
+                problem(
                     field, f"第{number}个环节：请填写办理内容", f"Step {number}: say what the department does"
                 )
             )
         elif len(step.action) > 100:
             problems.append(
-                _problem(
+                problem(
                     field,
                     f"第{number}个环节：办理内容不能超过100个字符",
                     f"Step {number}: at most 100 characters",
@@ -132,7 +128,7 @@ def step_problems(steps: tuple[StepSpec, ...], kinds: list[str] = DepartmentKind
             )
         if not 1 <= step.sla_working_days <= MAX_SLA_WORKING_DAYS:
             problems.append(
-                _problem(
+                problem(
                     field,
                     f"第{number}个环节：承诺时限应为1至{MAX_SLA_WORKING_DAYS}个工作日",
                     f"Step {number}: the time limit must be 1 to {MAX_SLA_WORKING_DAYS} working days",
@@ -140,11 +136,11 @@ def step_problems(steps: tuple[StepSpec, ...], kinds: list[str] = DepartmentKind
             )
         if step.group < 1:
             problems.append(
-                _problem(field, f"第{number}个环节：办理顺序从1开始", f"Step {number}: order starts at 1")
+                problem(field, f"第{number}个环节：办理顺序从1开始", f"Step {number}: order starts at 1")
             )
         if (step.group, step.department_kind) in seen:
             problems.append(
-                _problem(
+                problem(
                     field,
                     f"第{number}个环节：同一部门在同一顺序中只能出现一次",
                     f"Step {number}: a department appears once per order number",
@@ -154,7 +150,7 @@ def step_problems(steps: tuple[StepSpec, ...], kinds: list[str] = DepartmentKind
     groups = sorted({step.group for step in steps if step.group >= 1})
     if groups and groups != list(range(1, len(groups) + 1)):
         problems.append(
-            _problem(
+            problem(
                 "steps",
                 "办理顺序应从1开始连续编号（同号并联，小号先办）",
                 "Order numbers must run 1, 2, 3 … without gaps (same number: in parallel)",
@@ -175,11 +171,16 @@ def _apply_steps(item: ServiceItem, steps: tuple[StepSpec, ...]) -> None:
             f"{step.get_department_kind_display()}（{step.action}）" for step in dropped if step.pk in used
         )
         raise ValidationFailed(
-            [_problem("steps", f"已有办件经过以下环节，不能删除：{names}。可停用本事项后新建事项。",
-                      "Applications went through a removed step; deactivate the item and define a new one")]
-        )  # fmt: skip
-    for step in dropped:
-        step.delete()
+            [
+                problem(
+                    "steps",
+                    f"已有办件经过以下环节，不能删除：{names}。可停用本事项后新建事项。",
+                    "Applications went through a removed step; deactivate the item and define a new one",
+                )
+            ]
+        )
+    for unused in dropped:
+        unused.delete()
     for key, spec in wanted.items():
         step = existing.get(key)
         if step is None:
@@ -197,7 +198,7 @@ def _apply_steps(item: ServiceItem, steps: tuple[StepSpec, ...]) -> None:
 
 @transaction.atomic
 def save_service_item(
-    *, actor, region: Region, spec: ItemSpec, item: ServiceItem | None = None
+    *, actor: User, region: Region, spec: ItemSpec, item: ServiceItem | None = None
 ) -> ServiceItem:
     """Create an item of `region` or change `item`; all of it is stored or none. Changed steps apply to
     department steps opened from now on (new applications, and later groups of running ones); steps
@@ -212,8 +213,9 @@ def save_service_item(
     problems = _item_problems(spec, region, item)
     if problems:
         raise ValidationFailed(problems)
+    before = audit.snapshot(item) if item is not None else {}
     created = item is None
-    if created:
+    if item is None:
         item = ServiceItem(region=region, code=spec.code)
     item.name = spec.name.strip()
     item.description = spec.description.strip()
@@ -223,15 +225,16 @@ def save_service_item(
     item.save()
     item.materials.set(MaterialType.objects.filter(code__in=spec.material_codes))
     _apply_steps(item, spec.steps)
-    audit.record(
-        actor=actor,
-        action="onestop.item.create" if created else "onestop.item.update",
-        obj=item,
-        detail={
-            "code": item.code,
-            "materials": sorted(spec.material_codes),
-            "steps": [[s.group, s.department_kind, s.sla_working_days] for s in spec.steps],
-            "active": spec.is_active,
-        },
-    )
+    # Materials and steps live in other tables, outside the item's snapshot: the entry names them too.
+    # Any: values of several JSON types; as dict[str, object], ** could seem to fill `ip` / `region_code`
+    detail: dict[str, Any] = {
+        "code": item.code,
+        "materials": sorted(spec.material_codes),
+        "steps": [[s.group, s.department_kind, s.sla_working_days] for s in spec.steps],
+        "active": spec.is_active,
+    }
+    if created:
+        audit.record_creation(actor=actor, action="onestop.item.create", obj=item, **detail)
+    else:
+        audit.record_change(actor=actor, action="onestop.item.update", obj=item, before=before, **detail)
     return item

@@ -6,10 +6,11 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, require
 from rencai.core.calendar import add_working_days
-from rencai.core.errors import DomainError, ValidationFailed
+from rencai.core.errors import DomainError, ErrorCode, ValidationFailed, problem
 from rencai.onestop import selectors
 from rencai.onestop.models import Application, ApplicationState, StepState, StepTask
 from rencai.onestop.services.outcomes import issue_outcome
@@ -60,25 +61,19 @@ def _open_group(application: Application, group: int, *, today: dt.date | None =
     return tasks
 
 
-def decide_step(*, actor, task: StepTask, approve: bool, reason: str = "") -> StepTask:
+def decide_step(*, actor: User, task: StepTask, approve: bool, reason: str = "") -> StepTask:
     """A department approves its step, or rejects it with a reason. The application completes when every
     step is approved (later groups open when the earlier one is done); one rejection rejects it."""
     task = selectors.get_step_task(actor, task.pk)
     require(actor, Action.DECIDE_STEP, task)
     if not approve and not reason.strip():
-        raise ValidationFailed(
-            [
-                {
-                    "field": "reason",
-                    "message_zh": "不同意时须说明理由",
-                    "message_en": "A rejection needs a reason",
-                }
-            ]
-        )
+        raise ValidationFailed([problem("reason", "不同意时须说明理由", "A rejection needs a reason")])
     with transaction.atomic():
         application = Application.objects.select_for_update().get(
             pk=task.application_id
         )  # serialise siblings
+        # The row as the UPDATE finds it, locked so that the audit's "before" is exactly what it changed.
+        before = audit.snapshot(StepTask.objects.select_for_update().get(pk=task.pk))
         now = timezone.now()
         updated = StepTask.objects.filter(pk=task.pk, state=StepState.PENDING).update(
             state=StepState.APPROVED if approve else StepState.REJECTED,
@@ -88,13 +83,16 @@ def decide_step(*, actor, task: StepTask, approve: bool, reason: str = "") -> St
             reason=reason.strip(),
         )
         if not updated:
-            raise DomainError("step_decided", "该环节已办理", "This step has already been decided")
+            raise DomainError(ErrorCode.STEP_DECIDED, "该环节已办理", "This step has already been decided")
         task.refresh_from_db()
-        audit.record(
+        audit.record_change(
             actor=actor,
             action="onestop.step." + ("approve" if approve else "reject"),
             obj=task,
-            detail={"application": application.pk, "step": task.step.action, "reason": reason},
+            before=before,
+            application=application.pk,
+            step=task.step.action,
+            reason=reason,
         )
         if approve:
             _after_approval(application, task, actor=actor)

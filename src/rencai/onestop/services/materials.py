@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from django.core.files import File
 from django.db import transaction
 
+from rencai.accounts.models import User
 from rencai.core import audit
-from rencai.core.errors import NotFound, ValidationFailed
+from rencai.core.errors import NotFound, ValidationFailed, problem
 from rencai.onestop import selectors
 from rencai.onestop.models import Application, ApplicationMaterial, Material, MaterialType
 from rencai.registry.models import Talent
@@ -33,14 +34,24 @@ def _store_material(*, actor, talent: Talent, given: NewMaterial) -> Material:
     material_type = MaterialType.objects.filter(code=given.type_code).first()
     if material_type is None:
         raise ValidationFailed(
-            [{"field": "materials", "message_zh": f"未知的材料类型：{given.type_code}",
-              "message_en": f"Unknown material type: {given.type_code}"}]
-        )  # fmt: skip
+            [
+                problem(
+                    "materials",
+                    f"未知的材料类型：{given.type_code}",
+                    f"Unknown material type: {given.type_code}",
+                )
+            ]
+        )
     if not given.reference.strip() and given.file is None:
         raise ValidationFailed(
-            [{"field": "materials", "message_zh": f"{material_type.name}：请上传文件或填写证照编号",
-              "message_en": f"{material_type.code}: upload a file or give a reference"}]
-        )  # fmt: skip
+            [
+                problem(
+                    "materials",
+                    f"{material_type.name}：请上传文件或填写证照编号",
+                    f"{material_type.code}: upload a file or give a reference",
+                )
+            ]
+        )
     Material.objects.filter(talent=talent, material_type=material_type, is_current=True).update(
         is_current=False
     )
@@ -54,7 +65,7 @@ def _store_material(*, actor, talent: Talent, given: NewMaterial) -> Material:
 
 
 @transaction.atomic
-def add_material(*, actor, talent: Talent | None = None, given: NewMaterial) -> Material:
+def add_material(*, actor: User, talent: Talent | None = None, given: NewMaterial) -> Material:
     """Put a document into the talent's library (replacing the current one of its type)."""
     talent = _talent_for(actor, talent)
     material = _store_material(actor=actor, talent=talent, given=given)

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, may
-from rencai.core.errors import ValidationFailed
+from rencai.core.errors import ValidationFailed, problem
 from rencai.onestop import selectors
 from rencai.onestop.models import (
     OPEN_STATES,
@@ -34,7 +35,7 @@ class OfferReport:
     skipped: int = 0  # no item for the policy where the talent lives, or already applied / held
 
 
-def offers_from_entitlements(*, actor=None, limit: int | None = None) -> OfferReport:
+def offers_from_entitlements(*, actor: User | None = None, limit: int | None = None) -> OfferReport:
     """Turn the matching run's entitlements into applications, once each (idempotent by entitlement).
 
     A granted entitlement (a proactive policy) becomes an application already approved and completed
@@ -140,16 +141,14 @@ def _offer(entitlement, item: ServiceItem) -> Application:
     return application
 
 
-def confirm_offer(*, actor, application: Application, form_data: dict | None = None) -> Application:
+def confirm_offer(*, actor: User, application: Application, form_data: dict | None = None) -> Application:
     """The talent's one click: the offer is accepted without a window visit and goes to the departments."""
     _visible(actor, application)
     if (
         application.item.outcome == Outcome.EDUCATION_VOUCHER
         and not str((form_data or {}).get("child_name", "")).strip()
     ):
-        raise ValidationFailed(
-            [{"field": "child_name", "message_zh": "请填写子女姓名", "message_en": "Give the child's name"}]
-        )
+        raise ValidationFailed([problem("child_name", "请填写子女姓名", "Give the child's name")])
     with transaction.atomic():
         if form_data:
             application.form_data = {**application.form_data, **form_data}
@@ -160,7 +159,7 @@ def confirm_offer(*, actor, application: Application, form_data: dict | None = N
     return application
 
 
-def decline_offer(*, actor, application: Application) -> Application:
+def decline_offer(*, actor: User, application: Application) -> Application:
     _visible(actor, application)
     with transaction.atomic():
         transition(application, ApplicationState.WITHDRAWN, actor=actor, comment="本人放弃")

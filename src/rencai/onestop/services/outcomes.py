@@ -7,9 +7,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, require
-from rencai.core.errors import DomainError, NotFound, ValidationFailed
+from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFailed, problem
 from rencai.onestop.models import (
     LOAN_QUOTA_BY_TIER,
     Application,
@@ -97,7 +98,7 @@ def issue_gold_card(*, application: Application) -> GoldCard:
             if GoldCard.objects.filter(talent=talent, status=CardStatus.ACTIVE).exists():
                 raise
     else:
-        raise DomainError("card_number_busy", "发卡繁忙，请重试", "Card numbers are busy; retry")
+        raise DomainError(ErrorCode.CARD_NUMBER_BUSY, "发卡繁忙，请重试", "Card numbers are busy; retry")
     audit.record(
         actor=None, action="onestop.card.issue", obj=card, detail={"card": card.card_number, "tier": tier}
     )
@@ -144,28 +145,22 @@ def refer_housing_loan(*, application: Application) -> HousingLoanReferral:
     return referral
 
 
-def revoke_gold_card(*, actor, card: GoldCard, reason: str) -> GoldCard:
+def revoke_gold_card(*, actor: User, card: GoldCard, reason: str) -> GoldCard:
     """Revoke a card (e.g. the holder left): verification fails from now on."""
     require(actor, Action.REVOKE_CARD, card)
     if not reason.strip():
-        raise ValidationFailed(
-            [
-                {
-                    "field": "reason",
-                    "message_zh": "请填写注销原因",
-                    "message_en": "Give the reason for revocation",
-                }
-            ]
-        )
+        raise ValidationFailed([problem("reason", "请填写注销原因", "Give the reason for revocation")])
     with transaction.atomic():
+        # The row as the UPDATE finds it, locked so that the audit's "before" is exactly what it changed.
+        before = audit.snapshot(GoldCard.objects.select_for_update().get(pk=card.pk))
         now = timezone.now()
         updated = GoldCard.objects.filter(pk=card.pk, status=CardStatus.ACTIVE).update(
             status=CardStatus.REVOKED, revoked_at=now, revoked_reason=reason.strip()
         )
         if not updated:
-            raise DomainError("card_revoked", "该卡已注销", "The card is already revoked")
+            raise DomainError(ErrorCode.CARD_REVOKED, "该卡已注销", "The card is already revoked")
         card.refresh_from_db()
-        audit.record(actor=actor, action="onestop.card.revoke", obj=card, detail={"reason": reason})
+        audit.record_change(actor=actor, action="onestop.card.revoke", obj=card, before=before, reason=reason)
         if card.talent.account_id:
             _tell(
                 [card.talent.account],
@@ -180,7 +175,7 @@ class VoucherRefused(DomainError):
     status = 409
 
 
-def redeem_voucher(*, provider, voucher_number: str) -> EducationVoucher:
+def redeem_voucher(*, provider: User, voucher_number: str) -> EducationVoucher:
     """A school redeems a voucher once. The conditional UPDATE … WHERE status = 'issued' lets exactly one of
     two concurrent redemptions through; every attempt is logged, refused ones too."""
     require(provider, Action.REDEEM_VOUCHER)
@@ -188,6 +183,8 @@ def redeem_voucher(*, provider, voucher_number: str) -> EducationVoucher:
     if voucher is None:
         raise NotFound("教育券不存在", "No such voucher")
     with transaction.atomic():
+        # The row as the UPDATE finds it, locked so that the audit's "before" is exactly what it changed.
+        before = audit.snapshot(EducationVoucher.objects.select_for_update().get(pk=voucher.pk))
         now = timezone.now()
         updated = EducationVoucher.objects.filter(pk=voucher.pk, status=VoucherStatus.ISSUED).update(
             status=VoucherStatus.REDEEMED, redeemed_by=provider, redeemed_at=now
@@ -199,7 +196,9 @@ def redeem_voucher(*, provider, voucher_number: str) -> EducationVoucher:
             else ("cancelled" if voucher.status == VoucherStatus.CANCELLED else "already_redeemed")
         )
         VoucherRedemption.objects.create(voucher=voucher, provider=provider, at=now, result=result)
-        audit.record(actor=provider, action="onestop.voucher.redeem", obj=voucher, detail={"result": result})
+        audit.record_change(
+            actor=provider, action="onestop.voucher.redeem", obj=voucher, before=before, result=result
+        )
         if updated and voucher.talent.account_id:
             _tell(
                 [voucher.talent.account],
@@ -209,33 +208,39 @@ def redeem_voucher(*, provider, voucher_number: str) -> EducationVoucher:
                 kind="onestop.voucher_redeemed",
             )
     if result == "cancelled":
-        raise VoucherRefused("voucher_cancelled", "该教育券已作废", "The voucher has been cancelled")
+        raise VoucherRefused(ErrorCode.VOUCHER_CANCELLED, "该教育券已作废", "The voucher has been cancelled")
     if result != "ok":
         raise VoucherRefused(
-            "voucher_redeemed", "该教育券已兑付，不能重复兑付", "The voucher has already been redeemed"
+            ErrorCode.VOUCHER_REDEEMED,
+            "该教育券已兑付，不能重复兑付",
+            "The voucher has already been redeemed",
         )
     return voucher
 
 
 def record_loan_decision(
-    *, actor, referral: HousingLoanReferral, approve: bool, note: str = ""
+    *, actor: User, referral: HousingLoanReferral, approve: bool, note: str = ""
 ) -> HousingLoanReferral:
     """The housing-fund centre approves or declines a referral; the talent is told."""
     require(actor, Action.DECIDE_LOAN, referral)
     if not approve and not note.strip():
-        raise ValidationFailed(
-            [{"field": "note", "message_zh": "不批准时须说明理由", "message_en": "A decline needs a reason"}]
-        )
+        raise ValidationFailed([problem("note", "不批准时须说明理由", "A decline needs a reason")])
     with transaction.atomic():
+        # The row as the UPDATE finds it, locked so that the audit's "before" is exactly what it changed.
+        before = audit.snapshot(HousingLoanReferral.objects.select_for_update().get(pk=referral.pk))
         now = timezone.now()
         status = LoanStatus.APPROVED if approve else LoanStatus.DECLINED
         updated = HousingLoanReferral.objects.filter(pk=referral.pk, status=LoanStatus.REFERRED).update(
             status=status, decided_by=actor, decided_at=now, decision_note=note.strip()
         )
         if not updated:
-            raise DomainError("loan_decided", "该转介已审批", "This referral has already been decided")
+            raise DomainError(
+                ErrorCode.LOAN_DECIDED, "该转介已审批", "This referral has already been decided"
+            )
         referral.refresh_from_db()
-        audit.record(actor=actor, action=f"onestop.loan.{status}", obj=referral, detail={"note": note})
+        audit.record_change(
+            actor=actor, action=f"onestop.loan.{status}", obj=referral, before=before, note=note
+        )
         if referral.talent.account_id:
             verdict = "已批准" if approve else "未批准"
             _tell(

@@ -2,7 +2,7 @@
 
 from rencai.accounts.models import User
 from rencai.core.access import Action, holders, region_ancestor_ids
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
 from rencai.core.models import Region
 from rencai.core.notifications import notify
 from rencai.onestop.models import Application
@@ -14,9 +14,10 @@ def _link(application: Application) -> str:
 
 
 def _applicant_users(application: Application) -> list[User]:
-    users = []
-    if application.talent.account_id:
-        users.append(application.talent.account)
+    users: list[User] = []
+    account = application.talent.account  # None, without a query, when the talent has no account
+    if account is not None:
+        users.append(account)
     if application.enterprise_id:
         users += list(
             User.objects.filter(
@@ -28,7 +29,7 @@ def _applicant_users(application: Application) -> list[User]:
 
 def _window_officers(application: Application) -> list[User]:
     """The officers of the application's region; without any, those of the regions above."""
-    if application.window_officer_id:
+    if application.window_officer is not None:  # no query when unset
         return [application.window_officer]
     ancestors = Region.objects.filter(pk__in=region_ancestor_ids(application.region_id)).order_by("-path")
     for region_id in ancestors.values_list("pk", flat=True):
@@ -58,7 +59,7 @@ def department_for(kind: str, region) -> Department:
     department = max(candidates, key=lambda d: len(d.region.path), default=None)
     if department is None:
         raise DomainError(
-            "no_department",
+            ErrorCode.NO_DEPARTMENT,
             f"{region.name}没有可办理该环节的部门（{kind}）",
             f"No department of kind '{kind}' serves {region.name_en or region.code}",
         )

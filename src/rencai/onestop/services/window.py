@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core.access import Action, require
-from rencai.core.errors import DomainError, ValidationFailed
+from rencai.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, problem
 from rencai.onestop import selectors
 from rencai.onestop.models import Application, ApplicationState, CorrectionNotice, Material, MaterialType
 from rencai.onestop.services.applying import _visible
@@ -18,7 +19,7 @@ from rencai.onestop.statemachine import transition
 
 
 def accept(
-    *, actor, application: Application, comment: str = "", today: dt.date | None = None
+    *, actor: User, application: Application, comment: str = "", today: dt.date | None = None
 ) -> Application:
     """Accept at the window: every material must be there; the department steps open at once.
 
@@ -31,7 +32,7 @@ def accept(
         if missing:
             names = list(MaterialType.objects.filter(code__in=missing).values_list("name", flat=True))
             raise DomainError(
-                "materials_missing",
+                ErrorCode.MATERIALS_MISSING,
                 "材料不齐，请一次性告知补正：" + "、".join(names),
                 "Materials are missing; return the application with one notice: " + ", ".join(missing),
             )
@@ -56,7 +57,7 @@ class NoticeItem:
 
 
 def return_with_notice(
-    *, actor, application: Application, items: list[NoticeItem], note: str = ""
+    *, actor: User, application: Application, items: list[NoticeItem], note: str = ""
 ) -> CorrectionNotice:
     """Return the application once, listing everything missing or wrong (一次性告知)."""
     _visible(actor, application)
@@ -82,7 +83,7 @@ def return_with_notice(
                 )  # fmt: skip
         except IntegrityError:
             raise DomainError(
-                "notice_exists",
+                ErrorCode.NOTICE_EXISTS,
                 "已一次性告知过补正事项，不能再次退回",
                 "A correction notice was already issued; the application cannot be returned again",
             ) from None
@@ -102,31 +103,31 @@ def return_with_notice(
     return notice
 
 
-def _notice_problems(items: list[NoticeItem]) -> list[dict]:
+def _notice_problems(items: list[NoticeItem]) -> list[Problem]:
     if not items:
-        return [
-            {
-                "field": "items",
-                "message_zh": "请列出全部需补正的材料",
-                "message_en": "List every material to correct",
-            }
-        ]
+        return [problem("items", "请列出全部需补正的材料", "List every material to correct")]
     known = set(
         MaterialType.objects.filter(code__in=[i.material_type for i in items]).values_list("code", flat=True)
     )
     problems = []
     for item in items:
         if item.material_type not in known:
-            problems.append({"field": "items", "message_zh": f"未知的材料类型：{item.material_type}",
-                             "message_en": f"Unknown material type: {item.material_type}"})  # fmt: skip
+            problems.append(
+                problem(
+                    "items",
+                    f"未知的材料类型：{item.material_type}",
+                    f"Unknown material type: {item.material_type}",
+                )
+            )
         if item.problem not in ("missing", "wrong"):
-            problems.append({"field": "items", "message_zh": "问题类型应为缺少或有误",
-                             "message_en": "A problem is either missing or wrong"})  # fmt: skip
+            problems.append(
+                problem("items", "问题类型应为缺少或有误", "A problem is either missing or wrong")
+            )
     return problems
 
 
 def resubmit(
-    *, actor, application: Application, materials: list[NewMaterial] | None = None, comment: str = ""
+    *, actor: User, application: Application, materials: list[NewMaterial] | None = None, comment: str = ""
 ) -> Application:
     """Give what the notice listed; it goes back to the officer who returned it. Refused until every
     listed item is addressed and no needed material is missing, so no second return can be needed."""
@@ -153,17 +154,19 @@ def resubmit(
     return application
 
 
-def _unaddressed(application: Application, notice: CorrectionNotice | None) -> list[dict]:
+def _unaddressed(application: Application, notice: CorrectionNotice | None) -> list[Problem]:
     needs = {
         need.material_type.code: need
         for need in selectors.materials_needed(application.talent, application.item)
     }
     problems = [
-        {"field": code, "message_zh": f"仍缺少：{need.material_type.name}",
-         "message_en": f"Still missing: {code}"}
-        for code, need in needs.items() if need.missing
-    ]  # fmt: skip
-    for item in notice.items if notice else []:
+        problem(code, f"仍缺少：{need.material_type.name}", f"Still missing: {code}")
+        for code, need in needs.items()
+        if need.missing
+    ]
+    if notice is None:
+        return problems
+    for item in notice.items:
         if item["problem"] != "wrong":
             continue
         replaced = Material.objects.filter(
@@ -173,6 +176,11 @@ def _unaddressed(application: Application, notice: CorrectionNotice | None) -> l
             uploaded_at__gt=notice.issued_at,
         ).exists()
         if not replaced:
-            problems.append({"field": item["material_type"], "message_zh": f"请重新提交：{item['name']}",
-                             "message_en": f"Give a corrected {item['material_type']}"})  # fmt: skip
+            problems.append(
+                problem(
+                    item["material_type"],
+                    f"请重新提交：{item['name']}",
+                    f"Give a corrected {item['material_type']}",
+                )
+            )
     return problems

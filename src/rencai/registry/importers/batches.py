@@ -2,12 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from rencai.accounts.models import User
 from rencai.core.access import Action, restrict
 from rencai.core.errors import NotFound
 from rencai.registry.models import ImportBatch
 
 
-def get_import_batch(user, batch_id: int) -> ImportBatch:
+def get_import_batch(user: User, batch_id: int) -> ImportBatch:
     """A batch the user may see (their scope) and import rights; NotFound otherwise."""
     queryset = ImportBatch.objects.select_related("region", "uploaded_by")
     batch = restrict(user, queryset, Action.IMPORT_REGISTRY).filter(pk=batch_id)
@@ -17,12 +18,12 @@ def get_import_batch(user, batch_id: int) -> ImportBatch:
     return found
 
 
-def import_batches_for(user):
+def import_batches_for(user: User):
     queryset = ImportBatch.objects.select_related("uploaded_by").defer("rows", "errors")
     return restrict(user, queryset, Action.IMPORT_REGISTRY)
 
 
-def earlier_batch_of_same_file(user, batch: ImportBatch) -> ImportBatch | None:
+def earlier_batch_of_same_file(user: User, batch: ImportBatch) -> ImportBatch | None:
     return (
         import_batches_for(user)
         .filter(kind=batch.kind, file_sha256=batch.file_sha256, created_at__lt=batch.created_at)

@@ -5,8 +5,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
+from django.db.models import Choices
 from django.utils import translation
 
+from rencai.core.errors import Problem, problem
 from rencai.core.models import Region
 from rencai.registry import choices as c
 from rencai.registry.importers.reading import MAX_IMPORT_ROWS, ImportRefused
@@ -128,16 +130,32 @@ ENTERPRISE_COLUMNS = (
     Column("is_platform_enterprise", "平台型企业", ("is_platform_enterprise",), parse="bool", example="否"),
 )
 
-COLUMNS = {ImportBatch.Kind.TALENTS: TALENT_COLUMNS, ImportBatch.Kind.ENTERPRISES: ENTERPRISE_COLUMNS}
+# keyed by ImportBatch.Kind (a str): callers look a kind up by the plain string they were given
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    ImportBatch.Kind.TALENTS: TALENT_COLUMNS,
+    ImportBatch.Kind.ENTERPRISES: ENTERPRISE_COLUMNS,
+}
 
-CHOICES = {
-    "id_kind": (c.IdKind, {"身份证": "resident_id", "二代身份证": "resident_id"}),
+# choice name -> (its enum, extra accepted spellings -> stored value)
+CHOICES: dict[str, tuple[type[Choices], dict[str, object]]] = {
+    "id_kind": (c.IdKind, {"身份证": c.IdKind.RESIDENT_ID, "二代身份证": c.IdKind.RESIDENT_ID}),
     "team": (c.Team, {}),
     "tier": (c.Tier, {f"{t}类": t for t in "ABCDE"}),
-    "title_level": (c.TitleLevel, {"副高": "deputy_senior", "正高": "senior"}),
+    "title_level": (c.TitleLevel, {"副高": c.TitleLevel.DEPUTY_SENIOR, "正高": c.TitleLevel.SENIOR}),
     "skill_level": (c.SkillLevel, {"": 0}),
-    "degree": (c.Degree, {"": "none", "大专": "associate", "大学本科": "bachelor", "研究生": "master"}),
-    "employment_type": (c.EmploymentType, {"柔性": "flexible", "柔性引进": "flexible"}),
+    "degree": (
+        c.Degree,
+        {
+            "": c.Degree.NONE,
+            "大专": c.Degree.ASSOCIATE,
+            "大学本科": c.Degree.BACHELOR,
+            "研究生": c.Degree.MASTER,
+        },
+    ),
+    "employment_type": (
+        c.EmploymentType,
+        {"柔性": c.EmploymentType.FLEXIBLE, "柔性引进": c.EmploymentType.FLEXIBLE},
+    ),
     "gender": (c.Gender, {"": ""}),
     "industry": (c.Industry, {}),
     "size": (c.EnterpriseSize, {}),
@@ -242,11 +260,7 @@ def _date(value: object) -> dt.date | None:
 class RowInput:
     number: int
     values: dict
-    problems: list[dict] = field(default_factory=list)
-
-
-def problem(field_name: str, zh: str, en: str) -> dict:
-    return {"field": field_name, "message_zh": zh, "message_en": en}
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _parse_cell(column: Column, value: object, regions: dict[str, str], row: RowInput):

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rencai.accounts.models import User
 from rencai.core.access import visible_to
 from rencai.core.models import Region
 from rencai.core.validators import normalize_credit_code, normalize_id_number, validate_phone
@@ -20,12 +21,12 @@ from rencai.registry.services import (
 
 @dataclass
 class Context:
-    actor: object
+    actor: User
     regions: dict[str, Region]  # writable, by code
     enterprises: dict[str, int]  # visible, by credit code
 
 
-def context_for(actor) -> Context:
+def context_for(actor: User) -> Context:
     """What cleaning a row needs about the actor: the regions they may write, the enterprises they see."""
     return Context(
         actor=actor,
@@ -60,7 +61,7 @@ def _clean_talent_row(values: dict, context: Context) -> Cleaned:
         tier=present.get("tier", ""),
         title_level=present.get("title_level", ""),
         skill_level=present.get("skill_level", 0),
-        highest_degree=present.get("highest_degree") or "none",
+        highest_degree=present.get("highest_degree") or c.Degree.NONE,
         employer_credit_code=present.get("employer_credit_code", ""),
         employment_type=present.get("employment_type", ""),
         is_researcher_venture=present.get("is_researcher_venture", False),
@@ -93,7 +94,7 @@ def _clean_enterprise_row(values: dict, context: Context) -> Cleaned:
 
 @dataclass(frozen=True)
 class KindSpec:
-    model: type
+    model: type[Talent] | type[Enterprise]
     key_field: str
     row_key: Callable[[dict], str]
     clean: Callable[[dict, Context], Cleaned]
@@ -104,7 +105,8 @@ class KindSpec:
     foreign_en: str
 
 
-SPECS = {
+# keyed by ImportBatch.Kind (a str): callers look a kind up by the plain string they were given
+SPECS: dict[str, KindSpec] = {
     ImportBatch.Kind.TALENTS: KindSpec(
         model=Talent,
         key_field="id_number_index",

@@ -6,9 +6,9 @@ from django.db import connection
 
 from rencai.core import crypto
 from rencai.core.access import visible_to
-from rencai.core.errors import ValidationFailed
+from rencai.core.errors import Problem, ValidationFailed, problem
 from rencai.core.masking import mask_id_number
-from rencai.registry.importers.columns import RowInput, problem
+from rencai.registry.importers.columns import RowInput
 from rencai.registry.importers.kinds import Cleaned, Context, KindSpec
 
 
@@ -54,7 +54,7 @@ def _clean_rows(
     return cleaned
 
 
-def _duplicate_problems(spec: KindSpec, row: RowInput, first_seen: dict[str, int]) -> list[dict]:
+def _duplicate_problems(spec: KindSpec, row: RowInput, first_seen: dict[str, int]) -> list[Problem]:
     """A problem naming the earlier row with the same key; a key's first row is remembered in first_seen."""
     raw_key = spec.row_key(row.values)
     if raw_key and raw_key in first_seen:
@@ -103,7 +103,7 @@ def _accept(plan: Plan, row: RowInput, status: str, label: str) -> None:
     plan.report.append({"row": row.number, "status": status, "label": label, "reasons": []})
 
 
-def _reject(plan: Plan, row: RowInput, problems: list[dict], *, label: str) -> None:
+def _reject(plan: Plan, row: RowInput, problems: list[Problem], *, label: str) -> None:
     plan.counts["rejected"] += 1
     plan.report.append({"row": row.number, "status": "rejected", "label": label, "reasons": problems})
     plan.errors.extend({"row": row.number, **reason} for reason in problems)

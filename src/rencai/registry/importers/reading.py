@@ -5,7 +5,7 @@ import io
 from collections.abc import Iterator
 from pathlib import PurePath
 
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
 
 MAX_IMPORT_BYTES = 30 * 1024 * 1024
 MAX_IMPORT_ROWS = 200_000
@@ -16,7 +16,7 @@ class ImportRefused(DomainError):
     """The file as a whole cannot be imported (type, size, header); no batch is recorded."""
 
     def __init__(self, message_zh: str, message_en: str):
-        super().__init__("import_refused", message_zh, message_en)
+        super().__init__(ErrorCode.IMPORT_REFUSED, message_zh, message_en)
 
 
 def check_upload(filename: str, size: int) -> str:

@@ -11,17 +11,19 @@ def template_workbook(kind: str) -> bytes:
     """An empty import file for `kind`: the header row, one example row, and a sheet explaining columns."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     columns = COLUMNS[kind]
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook always has one active worksheet
     sheet.title = "导入数据"
     sheet.append([column.label for column in columns])
     sheet.append([column.example for column in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="B71C1C" if column.required else "000000")
-        letter = cell.column_letter
+        letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, len(column.label) * 2 + 4)
         for row in range(2, 2002):  # text format so Excel keeps 18-digit ID numbers and leading zeros
             if column.parse in ("text", "upper", "region", "bool") or column.parse.startswith("choice"):

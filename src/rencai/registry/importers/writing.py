@@ -7,10 +7,11 @@ from pathlib import PurePath
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, require
 from rencai.core.bulk import bulk_insert
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
 from rencai.core.models import Region
 from rencai.core.regions import QUZHOU
 from rencai.registry.importers.columns import rows_of
@@ -20,7 +21,9 @@ from rencai.registry.importers.reading import ImportRefused, check_upload, read_
 from rencai.registry.models import ImportBatch
 
 
-def import_file(*, actor, kind: str, filename: str, data: bytes, accept_partial: bool = False) -> ImportBatch:
+def import_file(
+    *, actor: User, kind: str, filename: str, data: bytes, accept_partial: bool = False
+) -> ImportBatch:
     """Validate every row of an uploaded file and apply it (all or nothing unless `accept_partial`)."""
     began = time.perf_counter()
     require(actor, Action.IMPORT_REGISTRY)
@@ -52,7 +55,7 @@ def import_file(*, actor, kind: str, filename: str, data: bytes, accept_partial:
             _audit_batch(actor=actor, batch=batch)
     except IntegrityError:
         raise DomainError(
-            "import_conflict",
+            ErrorCode.IMPORT_CONFLICT,
             "导入时与他人同时登记的数据冲突，未写入任何数据，请重新导入",
             "Another change to the same records happened during the import; nothing was written, retry",
         ) from None
@@ -122,10 +125,12 @@ def _audit_batch(*, actor, batch: ImportBatch) -> None:
     )
 
 
-def _batch_region(actor) -> Region:
-    if actor.region_id:
+def _batch_region(actor: User) -> Region:
+    if actor.region is not None:  # no query when the actor has no region
         return actor.region
-    return Region.objects.filter(code=QUZHOU).first() or Region.objects.order_by("path").first()
+    region = Region.objects.filter(code=QUZHOU).first() or Region.objects.order_by("path").first()
+    assert region is not None  # migration core.0002 seeds the city and its counties
+    return region
 
 
 def _write(spec: KindSpec, plan: Plan) -> None:
@@ -133,7 +138,7 @@ def _write(spec: KindSpec, plan: Plan) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     if plan.creates:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = [f.column for f in fields]
+        columns = [f.column for f in fields if f.column is not None]  # a concrete field has a column
 
         def rows():
             for values in plan.creates:
