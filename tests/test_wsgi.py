@@ -99,3 +99,13 @@ def test_fast_path_explains_a_missing_token(world):
 def test_requests_without_a_bearer_token_go_through_django(card):
     status, data = call("/api/cards/verify", {"token": card_token(card)})
     assert status.startswith("401") and data == {"detail": "Unauthorized"}
+
+
+def test_fast_path_refuses_a_body_over_8_kb_as_too_large(world, card):
+    body = {"token": card_token(card), "padding": "x" * 9000}
+    status, data = call("/api/cards/verify", body, bearer(world.users["provider"]))
+    assert status == "413 Content Too Large"
+    assert data["code"] == "request_too_large"
+    assert "请求过大" in data["message_zh"] and "too large" in data["message_en"]
+    flush_verification_log()
+    assert not CardVerification.objects.exists()

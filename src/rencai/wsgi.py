@@ -14,7 +14,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rencai.settings")
 django_application = get_wsgi_application()
 
-from rencai.onestop.verification import verify_bearer_request  # noqa: E402  (needs Django set up)
+from rencai.onestop.verification import (  # noqa: E402  (needs Django set up)
+    MAX_BODY_BYTES,
+    verify_bearer_request,
+)
 
 VERIFY_PATH = "/api/cards/verify"
 
@@ -26,7 +29,9 @@ def application(environ, start_response):
         and environ.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer "
     ):
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if 0 < length <= 8192 else b""
+        body = environ["wsgi.input"].read(length) if 0 < length <= MAX_BODY_BYTES else b""
+        if length > MAX_BODY_BYTES:
+            body = None  # too large to read: answered 413
         status, payload = verify_bearer_request(environ["HTTP_AUTHORIZATION"][7:].strip(), body)
         start_response(
             status,

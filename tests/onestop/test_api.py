@@ -160,3 +160,29 @@ def test_loan_decision_through_the_api(onestop):
     (seen,) = client_for(onestop.talent_user).get("/api/services/loans").json()
     assert seen["status"] == "approved" and seen["decision_note"] == "同意"
     assert GoldCard.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("/api/services/applications", "talent_user"),
+        ("/api/services/window", "window"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("limit=-5&offset=-5", {"limit", "offset"}),
+        ("limit=100000", {"limit"}),
+        ("offset=99999999999999999999", {"offset"}),
+    ],
+)
+def test_out_of_range_limit_and_offset_are_refused(onestop, path, role, query, fields):
+    response = client_for(getattr(onestop, role)).get(f"{path}?{query}")
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    details = {d["field"]: d for d in body["details"]}
+    assert set(details) == fields
+    for detail in details.values():
+        assert "之间" in detail["message_zh"] and "must be between" in detail["message_en"]

@@ -64,3 +64,36 @@ def test_declining_an_offer_withdraws_it(matched):
     offer.entitlement.refresh_from_db()
     assert offer.entitlement.status == "declined"
     assert services.offers_from_entitlements().offered == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_offer_runs_started_at_once_one_runs_and_the_other_is_refused(onestop, monkeypatch):
+    from rencai.core.locks import RunInProgress
+    from rencai.onestop.services import offers as offers_module
+    from tests.concurrency import run_twice_at_once
+
+    talent = onestop.world.talent_a
+    talent.tier = "B"
+    talent.save()
+    run_match()
+    results = run_twice_at_once(services.offers_from_entitlements, monkeypatch, offers_module, "_in_chunks")
+
+    assert sorted(type(r).__name__ for r in results) == ["OfferReport", "RunInProgress"]
+    refusal = next(r for r in results if isinstance(r, RunInProgress))
+    assert refusal.message_en == "Another offers run is running; try again later"
+    report = next(r for r in results if not isinstance(r, RunInProgress))
+    assert report.approved == 2 and GoldCard.objects.count() == 2
+    assert services.offers_from_entitlements().approved == 0  # nothing left undone
+
+
+def test_the_offers_command_says_another_run_is_going_and_writes_nothing(matched):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from rencai.core.locks import exclusive
+
+    with exclusive("offers"), pytest.raises(CommandError) as refused:
+        call_command("offers")
+    assert "另一个免申即享要约生成正在运行，请稍后再试" in str(refused.value)
+    assert "Another offers run is running; try again later" in str(refused.value)
+    assert not Application.objects.exists()

@@ -203,3 +203,17 @@ def test_api_accepts_a_signed_in_provider_session(client, world, card):
     client.force_login(world.users["provider"])
     response = client.post("/api/cards/verify", {"token": card_token(card)}, content_type="application/json")
     assert response.status_code == 200 and response.json()["result"] == "ok"
+
+
+def test_api_refuses_a_body_over_8_kb_as_too_large(client, world, card):
+    response = client.post(
+        "/api/cards/verify",
+        {"token": card_token(card), "padding": "x" * 9000},
+        content_type="application/json",
+        **bearer(world, "provider"),
+    )
+    assert response.status_code == 413, response.content
+    body = response.json()
+    assert body["code"] == "request_too_large"
+    assert "请求过大" in body["message_zh"] and "too large" in body["message_en"]
+    assert not CardVerification.objects.exists()

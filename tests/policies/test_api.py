@@ -205,3 +205,50 @@ def test_entitlements_of_a_policy_are_paginated_and_scoped(client, world, issue)
         .json()
     )
     assert body["count"] == 2 and len(body["items"]) == 1  # Jiangshan's two talents, not Longyou's
+
+
+def test_entitlement_list_refuses_out_of_range_limit_and_offset(city, issue):
+    policy = issue("all", "true", "1", is_proactive=True)
+    response = city.get(f"/api/policies/{policy.pk}/entitlements?limit=-5&offset=-5")
+    assert response.status_code == 422, response.content
+    fields = {d["field"]: d for d in response.json()["details"]}
+    assert set(fields) == {"limit", "offset"}
+    assert "之间" in fields["limit"]["message_zh"] and "between" in fields["limit"]["message_en"]
+
+
+@pytest.mark.parametrize("budget", ["1e30", "1000000000000"])
+def test_a_draft_budget_beyond_the_column_is_refused(city, issue, budget):
+    policy = issue("p", 'talent.tier == "D"')
+    before = PolicyVersion.objects.count()
+    response = _post(
+        city,
+        f"/api/policies/{policy.pk}/versions",
+        {"eligibility_rule": "true", "effective_from": "2030-01-01", "budget_total": budget},
+    )
+    assert response.status_code == 422, response.content
+    [detail] = response.json()["details"]
+    assert detail["field"] == "budget_total"
+    assert "预算超出范围" in detail["message_zh"] and "out of range" in detail["message_en"]
+    assert PolicyVersion.objects.count() == before
+
+
+@pytest.mark.parametrize("field", ["rule", "eligibility_rule"])
+def test_a_deeply_nested_rule_is_a_rule_problem_not_a_crash(city, issue, field):
+    source = "(" * 5000 + "true" + ")" * 5000
+    if field == "rule":
+        response = _post(city, "/api/policies/rules/validate", {"rule": source})
+        assert response.status_code == 200, response.content
+        [problem] = response.json()["problems"]
+    else:
+        policy = issue("p", 'talent.tier == "D"')
+        created = _post(
+            city,
+            f"/api/policies/{policy.pk}/versions",
+            {"eligibility_rule": source, "effective_from": "2030-01-01"},
+        )
+        assert created.status_code == 201, created.content
+        response = _post(city, f"/api/policies/versions/{created.json()['id']}/issue")
+        assert response.status_code == 422, response.content
+        problem = response.json()["details"][0]
+        assert PolicyVersion.objects.get(pk=created.json()["id"]).status == "draft"
+    assert "规则嵌套过深" in problem["message_zh"] and "nested too deeply" in problem["message_en"]

@@ -1,6 +1,8 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from rencai.policies.matching import run_match
 from rencai.policies.models import Decision, Entitlement, PolicyVersion
 from tests import factories
@@ -144,3 +146,54 @@ def test_the_match_command_reports_what_it_did_and_where_its_frame_came_from(
     out = io.StringIO()
     call_command("match", "--date", "2026-06-02", stdout=out)
     assert "新发要约 0" in out.getvalue() and "unchanged 2; feature frame loaded" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_started_at_once_one_runs_and_the_other_is_refused(world, issue, monkeypatch):
+    from rencai.core.locks import RunInProgress
+    from rencai.policies import matching
+    from rencai.policies.models import MatchRun
+    from tests.concurrency import run_twice_at_once
+
+    issue("tier-d", 'talent.tier in ["C", "D"]', "1000")
+    results = run_twice_at_once(
+        lambda: run_match(evaluation_date=DAY), monkeypatch, matching, "versions_in_force"
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["MatchRun", "RunInProgress"]
+    refusal = next(r for r in results if isinstance(r, RunInProgress))
+    assert refusal.message_zh == "另一个政策匹配正在运行，请稍后再试"
+    assert MatchRun.objects.count() == 1
+    pairs = list(Decision.objects.values_list("talent_id", "policy_version_id"))
+    assert pairs and len(pairs) == len(set(pairs))  # decisions logged once
+
+
+def test_the_match_command_says_another_run_is_going_and_writes_nothing(world, issue):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from rencai.core.locks import exclusive
+    from rencai.policies.models import MatchRun
+
+    issue("tier-d", 'talent.tier in ["C", "D"]', "1000")
+    with exclusive("match"), pytest.raises(CommandError) as refused:
+        call_command("match", "--date", "2026-06-02")
+    assert str(refused.value) == (
+        "另一个政策匹配正在运行，请稍后再试\nAnother policy matching run is running; try again later"
+    )
+    assert not MatchRun.objects.exists() and not Entitlement.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_match_command_exits_non_zero_without_a_traceback_while_a_run_holds_the_lock(
+    world, issue, capsys
+):
+    from rencai.core.locks import exclusive
+    from rencai.policies.management.commands.match import Command
+
+    with exclusive("match"), pytest.raises(SystemExit) as exited:
+        Command().run_from_argv(["rencai", "match", "--date", "2026-06-02"])
+    assert exited.value.code != 0
+    err = capsys.readouterr().err
+    assert "另一个政策匹配正在运行，请稍后再试" in err and "try again later" in err
+    assert "Traceback" not in err

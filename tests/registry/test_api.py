@@ -579,3 +579,48 @@ def test_openapi_schema_and_docs_page_render_with_the_registry_endpoints(client,
     assert "cdn." not in page and "https://" not in page  # served locally: no network at run time
     bundle = re.search(r'src="/static/([^"]*swagger-ui-bundle\.js)"', page).group(1)
     assert finders.find(bundle) is not None  # collected by collectstatic, served by whitenoise
+
+
+@pytest.mark.parametrize(
+    ("name", "message_zh", "message_en"),
+    [
+        ("长" * 101, "姓名过长（最多100个字符）", "at most 100 characters"),
+        ("江山\x00新登记", "空字符", "NUL character"),
+    ],
+)
+def test_register_talent_refuses_an_overlong_or_nul_name_and_writes_nothing(
+    as_role, world, name, message_zh, message_en
+):
+    before = Talent.objects.count()
+    response = post(as_role("county_org_dept"), f"{BASE}/talents/", talent_payload(world, name=name))
+    assert response.status_code == 422, response.content
+    [detail] = response.json()["details"]
+    assert detail["field"] == "name"
+    assert message_zh in detail["message_zh"] and message_en in detail["message_en"]
+    assert Talent.objects.count() == before
+
+
+def test_register_talent_refuses_nul_in_other_text_fields(as_role, world):
+    response = post(as_role("county_org_dept"), f"{BASE}/talents/", talent_payload(world, tier="D\x00"))
+    assert response.status_code == 422, response.content
+    assert any(d["field"] == "tier" and "NUL" in d["message_en"] for d in response.json()["details"])
+
+
+@pytest.mark.parametrize(
+    ("name", "message_en"),
+    [("企" * 201, "at most 200 characters"), ("衢州\x00有限公司", "NUL character")],
+)
+def test_register_enterprise_refuses_an_overlong_or_nul_name_and_writes_nothing(as_role, name, message_en):
+    before = Enterprise.objects.count()
+    payload = {
+        "credit_code": factories.make_credit_code(),
+        "name": name,
+        "region": "330881",
+        "industry": "manufacturing",
+        "size": "small",
+    }
+    response = post(as_role("county_org_dept"), f"{BASE}/enterprises/", payload)
+    assert response.status_code == 422, response.content
+    [detail] = response.json()["details"]
+    assert detail["field"] == "name" and message_en in detail["message_en"]
+    assert Enterprise.objects.count() == before

@@ -426,3 +426,24 @@ def test_import_registry_command_prints_the_summary(world, tmp_path):
     file.write_bytes(xlsx_bytes([talent_row("命令行", "123")]))
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_registry", str(file), "--as", "city", stdout=io.StringIO())
+
+
+def test_overlong_and_nul_names_are_refused_and_nothing_is_written(world):
+    long_id, nul_id = new_ids(2)
+    before = Talent.objects.count()
+    rows = [talent_row("长" * 101, long_id), talent_row("王\x00小明", nul_id)]
+    batch = run(world, None, data=csv_bytes(rows), filename="人才.csv")
+    assert batch.outcome == "rejected" and batch.created_count == 0
+    assert "姓名过长（最多100个字符）" in reasons_of(batch, 2)
+    assert "含有不可见的空字符（NUL），请删除" in reasons_of(batch, 3)
+    assert Talent.objects.count() == before
+
+
+def test_overlong_enterprise_name_is_refused_on_import(world):
+    header = ["统一社会信用代码", "企业名称", "所在地区", "行业", "规模", "高新技术企业"]
+    rows = [[factories.make_credit_code(), "企" * 201, "柯城区", "制造业", "小型", "否"]]
+    before = Enterprise.objects.count()
+    batch = run(world, None, kind="enterprises", data=xlsx_bytes(rows, header), filename="企业.xlsx")
+    assert batch.outcome == "rejected"
+    assert "企业名称过长（最多200个字符）" in reasons_of(batch, 2)
+    assert Enterprise.objects.count() == before

@@ -59,6 +59,8 @@ class ErrorCode(TextChoices):
     CALENDAR_YEAR_MISSING = "calendar_year_missing", _("工作日历缺少该年份")
     DEMO_REFUSED = "demo_refused", _("不能生成演示数据")
     UNAVAILABLE = "unavailable", _("服务暂时不可用")
+    RUN_IN_PROGRESS = "run_in_progress", _("另一个任务正在运行")
+    REQUEST_TOO_LARGE = "request_too_large", _("请求过大")
 
 
 class DomainError(Exception):

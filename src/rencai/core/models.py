@@ -184,3 +184,19 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class JobLock(models.Model):
+    """A job that runs one at a time on SQLite (`core.locks.exclusive`): the unique name is the lock,
+    `holder` ("host:pid") and `acquired_at` let a lock left by a dead process be taken over."""
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=200)
+    acquired_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("任务锁")
+        verbose_name_plural = _("任务锁")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.holder})"

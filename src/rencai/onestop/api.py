@@ -10,6 +10,7 @@ from decimal import Decimal
 from ninja import Field, Router, Schema, Status
 
 from rencai.core.errors import NotFound, ValidationFailed, problem
+from rencai.core.pagination import window
 from rencai.onestop import selectors, services
 from rencai.onestop.models import Application
 from rencai.policies.models import Policy
@@ -316,7 +317,7 @@ def _no_item():
 @router.get("/services/applications", response=list[ApplicationOut], summary="申请列表 / Applications")
 def list_applications(request, state: str = "", item: str = "", limit: int = 50, offset: int = 0):
     queryset = selectors.applications_for(request.auth, state=state, item_code=item)
-    return list(queryset[offset : offset + min(limit, 200)])
+    return window(queryset, limit=limit, offset=offset)
 
 
 @router.get("/services/applications/{application_id}", response=ApplicationDetailOut)
@@ -326,7 +327,7 @@ def get_application(request, application_id: int):
 
 @router.get("/services/window", response=list[ApplicationOut], summary="窗口待受理 / Window queue")
 def window_queue(request, limit: int = 50, offset: int = 0):
-    return list(selectors.window_queue(request.auth)[offset : offset + min(limit, 200)])
+    return window(selectors.window_queue(request.auth), limit=limit, offset=offset)
 
 
 @router.post("/services/applications/{application_id}/accept", response=ApplicationDetailOut)
@@ -385,7 +386,7 @@ class QueueStepOut(StepOut):
 
 @router.get("/services/steps", response=list[QueueStepOut], summary="部门待办 / Department queue")
 def department_queue(request, limit: int = 50, offset: int = 0):
-    return list(selectors.department_queue(request.auth)[offset : offset + min(limit, 200)])
+    return window(selectors.department_queue(request.auth), limit=limit, offset=offset)
 
 
 @router.post("/services/steps/{task_id}/decide", response=StepOut, summary="部门办理 / Decide a step")

@@ -379,8 +379,25 @@ def _unauthorized() -> JsonResponse:
     return _json({"detail": "Unauthorized"}, status=401)
 
 
-def _verify_body(user, body: bytes) -> tuple[int, dict]:
-    """The verification answer for a JSON body {"token": "…"}: (HTTP status, JSON payload)."""
+MAX_BODY_BYTES = 8192  # a card's QR token is well under 1 KB
+
+
+def _too_large() -> tuple[int, dict]:
+    error = DomainError(
+        ErrorCode.REQUEST_TOO_LARGE,
+        f"请求过大：核验请求最多{MAX_BODY_BYTES}字节",
+        f"The request is too large: a verification request is at most {MAX_BODY_BYTES} bytes",
+    )
+    return 413, error.as_dict()
+
+
+def _verify_body(user, body: bytes | None) -> tuple[int, dict]:
+    """The verification answer for a JSON body {"token": "…"}: (HTTP status, JSON payload).
+
+    `body` None, or longer than MAX_BODY_BYTES, is a request too large to read: 413.
+    """
+    if body is None or len(body) > MAX_BODY_BYTES:
+        return _too_large()
     try:
         token = json.loads(body or b"{}").get("token")
     except (ValueError, AttributeError):
@@ -411,17 +428,22 @@ def verify_view(request):
         refused = check_csrf(request)
         if refused is not None:
             return refused
-    status, payload = _verify_body(user, request.body)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+        status, payload = _too_large()  # refused before Django reads the body
+    else:
+        status, payload = _verify_body(user, request.body)
     return _json(payload, status=status)
 
 
 HTTP_STATUS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden"}
 HTTP_STATUS |= {404: "404 Not Found", 409: "409 Conflict", 422: "422 Unprocessable Entity"}
-HTTP_STATUS |= {503: "503 Service Unavailable"}
+HTTP_STATUS |= {413: "413 Content Too Large", 503: "503 Service Unavailable"}
 
 
-def verify_bearer_request(key: str, body: bytes) -> tuple[str, bytes]:
+def verify_bearer_request(key: str, body: bytes | None) -> tuple[str, bytes]:
     """The WSGI fast path's answer (see rencai.wsgi): (status line, JSON bytes), same contract as verify_view.
+
+    `body` is None when the request declared more than MAX_BODY_BYTES (left unread): 413.
 
     It runs outside Django's request cycle, so it handles what that cycle would: a database error drops the
     connection (the next request opens a fresh one) and answers 503 rather than a stack trace.

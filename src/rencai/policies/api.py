@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode, NotFound
+from rencai.core.pagination import LimitOffsetPagination
 from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version
 from rencai.policies.models import Policy, PolicyVersion, VersionStatus

@@ -18,6 +18,7 @@ from django.utils import timezone
 from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.bulk import bulk_insert
+from rencai.core.locks import exclusive
 from rencai.core.models import Region
 from rencai.core.regions import QUZHOU
 from rencai.policies.compiled import compiled_pair
@@ -188,7 +189,16 @@ def _hashes(frame: pl.DataFrame, talent_ids: pl.Series) -> dict[int, str]:
 
 
 def run_match(*, actor: User | None = None, evaluation_date: dt.date | None = None) -> MatchRun:
-    """Evaluate, plan, then write the plan in one transaction. Idempotent."""
+    """Evaluate, plan, then write the plan in one transaction. Idempotent.
+
+    One run at a time (the `rencai match` command and the nightly task alike): a second one started
+    meanwhile is refused with `RunInProgress` and writes nothing.
+    """
+    with exclusive("match"):
+        return _run_match(actor=actor, evaluation_date=evaluation_date)
+
+
+def _run_match(*, actor: User | None, evaluation_date: dt.date | None) -> MatchRun:
     day = evaluation_date or timezone.localdate()
     started = time.perf_counter()
     in_force = versions_in_force(day)

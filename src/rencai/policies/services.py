@@ -2,8 +2,9 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from rencai.accounts.models import User
@@ -96,7 +97,21 @@ def _check_draft_fields(
             problem("effective_to", "失效日期早于生效日期", "The end date is before the start date")
         )
     for field, value in (("budget_total", budget_total), ("budget_per_year", budget_per_year)):
-        if value is not None and value < 0:
+        column = cast(models.DecimalField, PolicyVersion._meta.get_field(field))
+        largest = Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(1).scaleb(
+            -column.decimal_places
+        )
+        if value is None:
+            continue
+        if not value.is_finite() or value > largest:
+            problems.append(
+                problem(
+                    field,
+                    f"预算超出范围，最多为{largest}元",
+                    f"The budget is out of range: at most {largest} yuan",
+                )
+            )
+        elif value < 0:
             problems.append(problem(field, "预算不能为负数", "A budget cannot be negative"))
     if problems:
         raise ValidationFailed(problems)

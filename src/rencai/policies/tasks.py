@@ -24,9 +24,11 @@ def match_task(
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     day = dt.date.fromisoformat(evaluation_date) if evaluation_date else None
-    run = run_match(actor=actor, evaluation_date=day)
-    if reschedule:
-        schedule_nightly_match()
+    try:
+        run = run_match(actor=actor, evaluation_date=day)
+    finally:
+        if reschedule:  # tomorrow's run is enqueued even when this one was refused (another was going)
+            schedule_nightly_match()
     return {
         "run": run.pk,
         "offered": run.offered,

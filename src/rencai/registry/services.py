@@ -1,7 +1,7 @@
 """Every write to the registries: validated, in one transaction, with an audit entry."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import transaction
 
@@ -46,14 +46,35 @@ class CleanTalent:
     id_index: str
 
 
+TALENT_NAME_MAX = Talent._meta.get_field("name").max_length or 100
+ENTERPRISE_NAME_MAX = Enterprise._meta.get_field("name").max_length or 200
+
+
+def _nul_problems(data: "TalentInput | EnterpriseInput") -> list[Problem]:
+    """A problem for every text field holding a NUL character, which no database column can store."""
+    return [
+        problem(item.name, "含有不可见的空字符（NUL），请删除", "Contains a NUL character; remove it")
+        for item in fields(data)
+        if isinstance(getattr(data, item.name), str) and "\x00" in getattr(data, item.name)
+    ]
+
+
 def clean_talent(
     data: TalentInput, *, regions: dict[str, Region], enterprises: dict[str, int]
 ) -> CleanTalent:
     """Validate one talent's input; raise ValidationFailed listing every problem at once."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _nul_problems(data)
     name = (data.name or "").strip()
     if not name:
         problems.append(problem("name", "姓名不能为空", "Name is required"))
+    elif len(name) > TALENT_NAME_MAX:
+        problems.append(
+            problem(
+                "name",
+                f"姓名过长（最多{TALENT_NAME_MAX}个字符）",
+                f"Name is too long (at most {TALENT_NAME_MAX} characters)",
+            )
+        )
     id_number, birth_date, gender = "", data.birth_date, data.gender
     try:
         if data.id_kind == c.IdKind.RESIDENT_ID:
@@ -229,7 +250,7 @@ class EnterpriseInput:
 
 
 def clean_enterprise(data: EnterpriseInput, *, regions: dict[str, Region]) -> dict:
-    problems: list[Problem] = []
+    problems: list[Problem] = _nul_problems(data)
     code = ""
     try:
         code = validate_credit_code(data.credit_code)
@@ -237,6 +258,14 @@ def clean_enterprise(data: EnterpriseInput, *, regions: dict[str, Region]) -> di
         problems.append(problem("credit_code", *bilingual(str(exc))))
     if not (data.name or "").strip():
         problems.append(problem("name", "企业名称不能为空", "Enterprise name is required"))
+    elif len(data.name.strip()) > ENTERPRISE_NAME_MAX:
+        problems.append(
+            problem(
+                "name",
+                f"企业名称过长（最多{ENTERPRISE_NAME_MAX}个字符）",
+                f"Enterprise name is too long (at most {ENTERPRISE_NAME_MAX} characters)",
+            )
+        )
     region = regions.get((data.region_code or "").strip())
     if region is None:
         problems.append(

@@ -207,3 +207,41 @@ def test_positions_stay_right_around_true_and_false_literals():
     assert only_problem("talent.age > 3 && true == 5").column == 24
     problem = only_problem('"true" == talent.region // true\n && false == talent.age')
     assert (problem.line, problem.column) == (2, 11)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "(" * 5000 + "true" + ")" * 5000,
+        "[" * 5000 + "1" + "]" * 5000 + " == []",
+        "!" * 5000 + "true",
+        "-" * 5000 + "1 > 0",
+    ],
+)
+def test_deeply_nested_rule_is_refused_before_parsing(source):
+    problem = only_problem(source)
+    assert problem.code == "too_complex"
+    assert "规则嵌套过深" in problem.message_zh and "nested too deeply" in problem.message_en
+
+
+def test_nesting_within_the_bound_still_compiles():
+    compile_rule("(" * 100 + "true" + ")" * 100)
+    compile_rule('size("' + "(" * 500 + '\\"") > 0')  # brackets in a string literal do not nest
+
+
+def test_overlong_rule_is_refused_before_parsing():
+    problem = only_problem(" || ".join(["talent.age > 30"] * 2000))
+    assert problem.code == "too_complex"
+    assert "规则过长" in problem.message_zh and "too long" in problem.message_en
+
+
+@pytest.mark.parametrize("operator", ["||", "&&", "+"])
+def test_long_flat_chain_within_the_length_bound_does_not_crash(operator):
+    term = "1" if operator == "+" else "true"
+    source = f" {operator} ".join([term] * 4000)
+    if operator == "+":
+        source += " > 0"
+    try:
+        compile_rule(source)
+    except RuleError as error:
+        assert error.problems[0].code == "too_complex"

@@ -8,6 +8,7 @@ from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, may
 from rencai.core.errors import ValidationFailed, problem
+from rencai.core.locks import exclusive
 from rencai.onestop import selectors
 from rencai.onestop.models import (
     OPEN_STATES,
@@ -39,8 +40,14 @@ def offers_from_entitlements(*, actor: User | None = None, limit: int | None = N
     """Turn the matching run's entitlements into applications, once each (idempotent by entitlement).
 
     A granted entitlement (a proactive policy) becomes an application already approved and completed
-    (the card is issued); an offered one waits for the talent to confirm with one click.
+    (the card is issued); an offered one waits for the talent to confirm with one click. One run at a
+    time: a second one started meanwhile is refused with `RunInProgress` and writes nothing.
     """
+    with exclusive("offers"):
+        return _offers_from_entitlements(actor=actor, limit=limit)
+
+
+def _offers_from_entitlements(*, actor: User | None, limit: int | None) -> OfferReport:
     from rencai.policies.models import Entitlement
 
     pending = (

@@ -73,15 +73,74 @@ def parse_rule(source: str) -> Node:
     """The rule's syntax tree; RuleError with every syntax or unsupported-construct problem found."""
     if not source.strip():
         raise RuleError([p.problem(p.EMPTY, 1, 1, "规则为空", "the rule is empty")])
+    _check_size(source)
     try:
         tree = _ENVIRONMENT.compile(source)
+        builder = _Builder(source)
+        root = builder.build(tree)
     except celpy.CELParseError as error:
         raise RuleError([_syntax_problem(source, error)]) from None
-    builder = _Builder(source)
-    root = builder.build(tree)
+    except RecursionError:
+        raise RuleError([_too_deep(1, 1)]) from None
     if builder.problems:
         raise RuleError(builder.problems)
     return root
+
+
+MAX_RULE_LENGTH = 20_000
+MAX_NESTING = 100
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def _too_deep(line: int, column: int) -> RuleProblem:
+    return p.problem(
+        p.TOO_COMPLEX,
+        line,
+        column,
+        f"规则嵌套过深（最多{MAX_NESTING}层括号或连续运算符）",
+        f"the rule is nested too deeply (at most {MAX_NESTING} levels of brackets or repeated operators)",
+    )
+
+
+def _check_size(source: str) -> None:
+    """Refuse, before parsing, a rule too long or too deeply nested for the parser's recursion."""
+    if len(source) > MAX_RULE_LENGTH:
+        raise RuleError(
+            [
+                p.problem(
+                    p.TOO_COMPLEX,
+                    1,
+                    1,
+                    f"规则过长（{len(source)}个字符，最多{MAX_RULE_LENGTH}个）",
+                    f"the rule is too long ({len(source)} characters, at most {MAX_RULE_LENGTH})",
+                )
+            ]
+        )
+    depth, run, line, column, quote, escaped = 0, 0, 1, 0, "", False
+    for char in source:
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+        if quote:  # inside a string literal: brackets do not nest
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+            continue
+        if char in "\"'":
+            quote = char
+        elif char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(depth - 1, 0)
+        if char in "!-":  # a run of prefix operators nests just as deeply
+            run += 1
+        elif not char.isspace():
+            run = 0
+        if depth > MAX_NESTING or run > MAX_NESTING:
+            raise RuleError([_too_deep(line, column)])
 
 
 def _end_position(source: str) -> tuple[int, int]:

@@ -51,6 +51,7 @@ WRONG_RESULT = "wrong_result_type"
 UNSUPPORTED = "unsupported"
 INVALID_ARGUMENT = "invalid_argument"
 OVERFLOW = "overflow"
+TOO_COMPLEX = "too_complex"
 
 _TYPE_NAMES = {
     INT: ("整数", "int"),

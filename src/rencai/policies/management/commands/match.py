@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from rencai.core.locks import RunInProgress
 from rencai.policies.features import last_refresh
 from rencai.policies.matching import run_match
 
@@ -17,7 +18,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, date, **options):
-        run = run_match(evaluation_date=date)
+        try:
+            run = run_match(evaluation_date=date)
+        except RunInProgress as refused:  # another run holds the lock: say so, write nothing
+            raise CommandError(f"{refused.message_zh}\n{refused.message_en}") from None
         self.stdout.write(
             f"评估日期 {run.evaluation_date}：人才 {run.talents_evaluated} 人，"
             f"政策版本 {run.versions_evaluated} 个；"
