@@ -436,6 +436,9 @@ def test_overlong_and_nul_names_are_refused_and_nothing_is_written(world):
     assert batch.outcome == "rejected" and batch.created_count == 0
     assert "姓名过长（最多100个字符）" in reasons_of(batch, 2)
     assert "含有不可见的空字符（NUL），请删除" in reasons_of(batch, 3)
+    # the report (jsonb on PostgreSQL, which refuses \u0000) shows where the NUL was
+    batch.refresh_from_db()
+    assert next(entry for entry in batch.rows if entry["row"] == 3)["label"].startswith("王␀小明")
     assert Talent.objects.count() == before
 
 

@@ -95,7 +95,8 @@ def _label_of(values: dict) -> str:
     identifier = str(values.get("id_number") or values.get("credit_code") or "")
     if "id_number" in values:
         identifier = mask_id_number(identifier)
-    return f"{name} {identifier}".strip()
+    # A rejected row's NUL is shown as ␀: PostgreSQL's jsonb cannot store \u0000 in the report
+    return f"{name} {identifier}".strip().replace("\x00", "␀")
 
 
 def _accept(plan: Plan, row: RowInput, status: str, label: str) -> None:
