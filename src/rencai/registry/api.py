@@ -1,64 +1,24 @@
 """Registry API (/api/registry/): talents, enterprises, platforms and academicians.
 
 Thin: reads go through `selectors` (scoped to the caller), writes through `services`, personal data only
-through `pii.reveal`. Lists use cursor pagination ordered by -id: the cursor is opaque (base64 of the last
-id seen), so a walk never repeats or skips a row even while rows are added.
+through `pii.reveal`. Lists use `core.pagination.cursor_page` (ordered by -id, opaque cursor).
 """
 
-import base64
-import binascii
 import dataclasses
 
 from django.db import transaction
-from django.db.models import QuerySet
 from ninja import Router, Status
 
 from rencai.core import idempotency, pii
-from rencai.core.errors import NotFound, ValidationFailed, problem
+from rencai.core.errors import NotFound
+from rencai.core.pagination import DEFAULT_LIMIT, cursor_page
 from rencai.registry import schemas, selectors, services
 from rencai.registry.models import Enterprise, Talent
 from rencai.registry.selectors import ID_LIKE, TalentFilters
 
 router = Router(tags=["registry"])
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 ERRORS = {401: dict, 403: schemas.ErrorOut, 404: schemas.ErrorOut, 422: schemas.ErrorOut}
-
-
-# Cursor pagination -----------------------------------------------------------------------------
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw.isdigit():
-            return int(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationFailed([problem("cursor", "分页游标无效", "The cursor is not valid")])
-
-
-def cursor_page(queryset: QuerySet, *, cursor: str, limit: int) -> dict:
-    """One page of `queryset` after `cursor`, newest first, and the cursor of the next page (or None)."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(
-            [problem("limit", f"每页条数须在1至{MAX_LIMIT}之间", f"limit must be between 1 and {MAX_LIMIT}")]
-        )
-    after = decode_cursor(cursor)
-    queryset = queryset.order_by("-id")
-    if after is not None:
-        queryset = queryset.filter(id__lt=after)
-    rows = list(queryset[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk) if more else None}
 
 
 # Talents ---------------------------------------------------------------------------------------
