@@ -19,16 +19,6 @@ class Role(models.TextChoices):
     INTERMEDIARY = "intermediary", _("中介机构")
 
 
-# Who organizes talent work (policies, the one-stop window, the catalogue), and who works as an officer
-ORG_DEPT_ROLES = frozenset({Role.CITY_ORG_DEPT.value, Role.COUNTY_ORG_DEPT.value})
-OFFICER_ROLES = ORG_DEPT_ROLES | {Role.DEPARTMENT.value}
-
-
-def is_org_dept(user) -> bool:
-    """An organization department's officer, or the administrator."""
-    return user.is_superuser or user.role in ORG_DEPT_ROLES
-
-
 class User(AbstractUser):
     """An account. Its role decides what it may do; region/department/enterprise decide where."""
 

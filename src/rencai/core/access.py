@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from rencai.accounts.models import ORG_DEPT_ROLES, Role
+from rencai.accounts.models import Role
 
 # -- data scoping -------------------------------------------------------------------------------------------
 
@@ -42,46 +42,29 @@ class Scope(TextChoices):
     NONE = "none", _("无")
 
 
-@dataclass(frozen=True)
-class RoleRights:
-    """What a role sees (its scope) and the registry rights that go with the role as a whole."""
-
-    scope: Scope
-    reveal_personal_data: bool = False
-    import_registry: bool = False
-    export: bool = False
-    edit_registry: bool = False
-
-
-_ORG_DEPT_RIGHTS = RoleRights(
-    Scope.REGION, reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
-)
-ROLE_RIGHTS: dict[str, RoleRights] = {
-    Role.CITY_ORG_DEPT: _ORG_DEPT_RIGHTS,
-    Role.COUNTY_ORG_DEPT: _ORG_DEPT_RIGHTS,
-    Role.DEPARTMENT: RoleRights(Scope.REGION, export=True),
-    Role.ENTERPRISE: RoleRights(Scope.ENTERPRISE, export=True),
-    Role.TALENT: RoleRights(Scope.SELF, reveal_personal_data=True),
-    Role.REVIEWER: RoleRights(Scope.NONE),
-    Role.PROVIDER: RoleRights(Scope.NONE),
-    Role.INTERMEDIARY: RoleRights(Scope.NONE),
+# What each role sees; what it may do is the `RULES` table below.
+ROLE_SCOPES: dict[str, Scope] = {
+    Role.CITY_ORG_DEPT: Scope.REGION,
+    Role.COUNTY_ORG_DEPT: Scope.REGION,
+    Role.DEPARTMENT: Scope.REGION,
+    Role.ENTERPRISE: Scope.ENTERPRISE,
+    Role.TALENT: Scope.SELF,
+    Role.REVIEWER: Scope.NONE,
+    Role.PROVIDER: Scope.NONE,
+    Role.INTERMEDIARY: Scope.NONE,
 }
-NO_RIGHTS = RoleRights(Scope.NONE)
-SUPERUSER_RIGHTS = RoleRights(
-    Scope.ALL, reveal_personal_data=True, import_registry=True, export=True, edit_registry=True
-)
 
 
 def _signed_in(user) -> bool:
     return user is not None and user.is_authenticated
 
 
-def rights_of(user) -> RoleRights:
+def scope_of(user) -> Scope:
     if not _signed_in(user):
-        return NO_RIGHTS
+        return Scope.NONE
     if user.is_superuser:
-        return SUPERUSER_RIGHTS
-    return ROLE_RIGHTS.get(user.role, NO_RIGHTS)
+        return Scope.ALL
+    return ROLE_SCOPES.get(user.role, Scope.NONE)
 
 
 def tenancy_of(model: type[Model]) -> Tenancy:
@@ -124,22 +107,22 @@ def home_region_id(user) -> int | None:
 
 def scope_filter(user, model: type[Model]) -> Q | None:
     """The Q that limits `model` to what `user` may see; None means nothing at all."""
-    rights = rights_of(user)
+    scope = scope_of(user)
     tenancy = tenancy_of(model)
-    if rights.scope == Scope.ALL:
+    if scope == Scope.ALL:
         return Q()
     if tenancy.applies_downward and tenancy.region:
         home = home_region_id(user)
         inherited = Q(**{f"{tenancy.region}__in": region_ancestor_ids(home)}) if home else None
-        if rights.scope == Scope.REGION and user.region_id:
+        if scope == Scope.REGION and user.region_id:
             own = Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
             return own if inherited is None else inherited | own
         return inherited
-    if rights.scope == Scope.REGION and tenancy.region and user.region_id:
+    if scope == Scope.REGION and tenancy.region and user.region_id:
         return Q(**{f"{tenancy.region}__in": region_subtree_ids(user.region_id)})
-    if rights.scope == Scope.ENTERPRISE and tenancy.enterprise and user.enterprise_id:
+    if scope == Scope.ENTERPRISE and tenancy.enterprise and user.enterprise_id:
         return Q(**{tenancy.enterprise: user.enterprise_id})
-    if rights.scope == Scope.SELF and tenancy.person:
+    if scope == Scope.SELF and tenancy.person:
         return Q(**{tenancy.person: user.pk})
     return None
 
@@ -195,6 +178,7 @@ class Action(TextChoices):
 
 
 Check = Callable[[Any, Any], bool]
+Narrow = Callable[[Any, QuerySet], QuerySet]
 
 
 @dataclass(frozen=True)
@@ -205,6 +189,8 @@ class Right:
     roles: frozenset[str]
     refusal: tuple[str, str]
     check: Check | None = None
+    # The same check as a filter, for `restrict`; None where the role's scope already is the check
+    narrow: Narrow | None = None
     # What the user is told when the role holds the right but not for this object (default: `refusal`)
     object_refusal: tuple[str, str] | None = None
     superuser: bool = True
@@ -220,10 +206,6 @@ def _region_of_obj_visible(user, obj) -> bool:
     if region is None:
         return False  # an object this check does not understand is refused, never let through
     return visible_to(user, Region.objects.filter(pk=region.pk)).exists()
-
-
-def _visible(user, obj) -> bool:
-    return can_see(user, obj)
 
 
 def _own_talent_record(user, obj) -> bool:
@@ -249,7 +231,23 @@ def _own_department(user, obj) -> bool:
     return user.is_superuser or (bool(user.department_id) and obj.department_id == user.department_id)
 
 
-ORG = frozenset(ORG_DEPT_ROLES)
+def _own_department_rows(user, queryset: QuerySet) -> QuerySet:
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(department_id=user.department_id) if user.department_id else queryset.none()
+
+
+def _own_region_rows(user, queryset: QuerySet) -> QuerySet:
+    """Rows of a higher region apply downward and are seen, but only rows of one's own regions change."""
+    from rencai.core.models import Region
+
+    if user.is_superuser:
+        return queryset
+    path = "pk" if queryset.model is Region else tenancy_of(queryset.model).region
+    return queryset.filter(**{f"{path}__in": visible_to(user, Region.objects.all()).values("pk")})
+
+
+ORG = frozenset({Role.CITY_ORG_DEPT, Role.COUNTY_ORG_DEPT})  # organization departments
 OFFICERS = ORG | {Role.DEPARTMENT}
 REGISTRY_READERS = OFFICERS | {Role.ENTERPRISE}
 NOBODY: frozenset[str] = frozenset()
@@ -263,7 +261,7 @@ RULES: dict[Action, Right] = {
     Action.REVEAL_PERSONAL_DATA: Right(
         ORG | {Role.TALENT},
         ("无权查看完整个人信息", "You may not see this personal data in full"),
-        check=_visible,
+        check=can_see,
     ),
     Action.EDIT_REGISTRY: Right(ORG, ("无权修改人才登记信息", "You may not change the registry")),
     Action.IMPORT_REGISTRY: Right(ORG, ("无权批量导入登记信息", "You may not import into the registry")),
@@ -272,6 +270,7 @@ RULES: dict[Action, Right] = {
         ORG,
         ("只有组织部门可以制定政策", "Only organization departments may draft policies"),
         check=_region_of_obj_visible,
+        narrow=_own_region_rows,
         object_refusal=("只能制定本辖区的政策", "You may only draft policies for your own region"),
     ),
     Action.BROWSE_POLICIES: Right(OFFICERS, ("无权浏览政策", "You may not browse policies")),
@@ -317,19 +316,21 @@ RULES: dict[Action, Right] = {
             "只有综合窗口（组织部门）工作人员可以办理",
             "Only one-stop window (organization) officers may do this",
         ),
-        check=_visible,
+        check=can_see,
         hide_refused_object=True,
     ),
     Action.DECIDE_STEP: Right(
         frozenset({Role.DEPARTMENT}),
         ("只有办理部门可以审批该环节", "Only the step's department may decide it"),
         check=_own_department,
+        narrow=_own_department_rows,
         hide_refused_object=True,
     ),
     Action.DECIDE_LOAN: Right(
         frozenset({Role.DEPARTMENT}),
         ("只有公积金中心可以审批", "Only the housing-fund centre may decide"),
         check=_own_department,
+        narrow=_own_department_rows,
         hide_refused_object=True,
     ),
     Action.SEE_SERVICE_DASHBOARD: Right(OFFICERS, ("此页面供工作人员使用", "This page is for officers")),
@@ -337,12 +338,13 @@ RULES: dict[Action, Right] = {
         ORG,
         ("只有组织部门可以维护服务事项", "Only organization departments may maintain service items"),
         check=_region_of_obj_visible,
+        narrow=_own_region_rows,
         object_refusal=("只能维护本辖区的服务事项", "You may only maintain service items of your own region"),
     ),
     Action.REVOKE_CARD: Right(
         ORG,
         ("只有组织部门可以注销人才金卡", "Only organization departments may revoke gold cards"),
-        check=_visible,
+        check=can_see,
         hide_refused_object=True,
     ),
     Action.VERIFY_CARD: Right(
@@ -357,30 +359,18 @@ RULES: dict[Action, Right] = {
 }
 
 
-def _holds_role_right(user, action: Action, right: Right) -> bool:
+def _holds_role_right(user, right: Right) -> bool:
     if not _signed_in(user):
         return False
     if user.is_superuser:
         return right.superuser
-    if user.role not in right.roles:
-        return False
-    flag = _REGISTRY_FLAGS.get(action)
-    return flag is None or getattr(rights_of(user), flag)
-
-
-# Actions that are also a flag of the role's RoleRights (the table above and ROLE_RIGHTS must agree)
-_REGISTRY_FLAGS = {
-    Action.REVEAL_PERSONAL_DATA: "reveal_personal_data",
-    Action.EDIT_REGISTRY: "edit_registry",
-    Action.IMPORT_REGISTRY: "import_registry",
-    Action.EXPORT: "export",
-}
+    return user.role in right.roles
 
 
 def may(user, action: Action, obj: Model | None = None) -> bool:
     """Whether `user` may do `action` (on `obj`, when the right depends on the object)."""
     right = RULES[Action(action)]
-    if not _holds_role_right(user, action, right):
+    if not _holds_role_right(user, right):
         return False
     return obj is None or right.check is None or right.check(user, obj)
 
@@ -393,7 +383,7 @@ def require(user, action: Action, obj: Model | None = None) -> None:
     if may(user, action, obj):
         return
     right = RULES[Action(action)]
-    if obj is not None and _holds_role_right(user, action, right):
+    if obj is not None and _holds_role_right(user, right):
         if right.hide_refused_object:
             raise NotFound()
         raise PermissionDenied(*(right.object_refusal or right.refusal))
@@ -408,18 +398,7 @@ def holders(action: Action) -> Q:
 def restrict(user, queryset: QuerySet, action: Action) -> QuerySet:
     """The rows of `queryset` the user sees and may do `action` on (one query, no per-row checks)."""
     right = RULES[Action(action)]
-    if not _holds_role_right(user, action, right):
+    if not _holds_role_right(user, right):
         return queryset.none()
     queryset = visible_to(user, queryset)
-    if user.is_superuser:
-        return queryset
-    if right.check is _own_department:
-        return queryset.filter(department_id=user.department_id) if user.department_id else queryset.none()
-    if right.check is _region_of_obj_visible:
-        # Rows of a higher region apply downward and are seen, but only rows of one's own regions change
-        from rencai.core.models import Region
-
-        path = "pk" if queryset.model is Region else tenancy_of(queryset.model).region
-        return queryset.filter(**{f"{path}__in": visible_to(user, Region.objects.all()).values("pk")})
-    # The other object checks (own record, own application, own employee) coincide with the role's scope
-    return queryset
+    return right.narrow(user, queryset) if right.narrow is not None else queryset

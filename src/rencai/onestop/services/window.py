@@ -26,7 +26,7 @@ def accept(
     `today` is the acceptance date the deadlines count from (default: today; a paper application received
     earlier may be entered with its real date)."""
     _visible(actor, application)
-    require(actor, Action.WORK_AT_WINDOW, application)
+    require(actor, Action.WORK_AT_WINDOW)  # the application's visibility was just checked
     with transaction.atomic():
         missing = _attach_library(application)
         if missing:
@@ -61,7 +61,7 @@ def return_with_notice(
 ) -> CorrectionNotice:
     """Return the application once, listing everything missing or wrong (一次性告知)."""
     _visible(actor, application)
-    require(actor, Action.WORK_AT_WINDOW, application)
+    require(actor, Action.WORK_AT_WINDOW)  # the application's visibility was just checked
     problems = _notice_problems(items)
     if problems:
         raise ValidationFailed(problems)
