@@ -4,7 +4,7 @@ endpoint and key, and two identical requests at the same moment still make one o
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError
 from django.test import RequestFactory
 
 from rencai.core import idempotency
@@ -12,6 +12,7 @@ from rencai.core.idempotency import HEADER, KeyReused, Outcome, once, write_once
 from rencai.core.models import IdempotencyKey
 from rencai.registry.models import Academician
 from tests import factories
+from tests.concurrency import at_once, on_postgresql
 
 ID_NUMBER = "330881198501010011"
 
@@ -192,11 +193,9 @@ def test_the_same_request_twice_at_once_makes_one_object_and_one_key_row(regions
     transaction; the unique key row decides, the loser's write is rolled back and it answers with the
     winner's object. SQLite takes them in turn."""
     actor = factories.make_user("county", "county_org_dept", region=regions["330881"])
-    parallel = connection.vendor == "postgresql"
-    start, both_writing = threading.Barrier(2), threading.Barrier(2)
+    parallel = on_postgresql()
+    both_writing = threading.Barrier(2)
     writer = Writer(regions["330881"])
-    answers: list[int] = []
-    failures: list[BaseException] = []
 
     def write() -> tuple[Academician, int]:
         academician, status = writer()
@@ -204,29 +203,13 @@ def test_the_same_request_twice_at_once_makes_one_object_and_one_key_row(regions
             both_writing.wait(timeout=10)
         return academician, status
 
-    def attempt() -> None:
-        try:
-            if parallel:
-                start.wait(timeout=10)
-            outcome = write_once(
-                actor=actor, scope="academicians.create", key="tap-tap", payload={}, write=write
-            )
-            answers.append(outcome.object_id)
-        except BaseException as error:  # reported by the main thread
-            failures.append(error)
-        finally:
-            if parallel:
-                connections.close_all()
+    def attempt() -> int:
+        return write_once(
+            actor=actor, scope="academicians.create", key="tap-tap", payload={}, write=write
+        ).object_id
 
-    if parallel:
-        threads = [threading.Thread(target=attempt) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    else:
-        attempt()
-        attempt()
+    answers = at_once(attempt, attempt, parallel=parallel)
+    failures = [answer for answer in answers if isinstance(answer, BaseException)]
 
     assert failures == []
     assert writer.calls == (2 if parallel else 1)  # on PostgreSQL both really wrote: the race happened

@@ -4,12 +4,12 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from rencai.core.errors import ErrorCode
 from rencai.core.locks import RunInProgress, _lock_row, advisory_key, exclusive
 from rencai.core.models import JobLock
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -62,27 +62,18 @@ def test_a_lock_row_left_by_a_dead_process_is_taken_over():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_at_once_one_holds_the_other_is_refused():
-    barrier = threading.Barrier(2)
     refused = threading.Event()
-    outcomes: list[str] = []
 
-    def attempt() -> None:
+    def attempt() -> str:
         try:
-            barrier.wait(timeout=10)
             with exclusive("match"):
-                outcomes.append("ran")
                 refused.wait(timeout=10)  # hold until the other has been refused
+                return "ran"
         except RunInProgress:
-            outcomes.append("refused")
             refused.set()
-        finally:
-            connections.close_all()
+            return "refused"
 
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(attempt, attempt)
     assert sorted(outcomes) == ["ran", "refused"]
     with exclusive("match"):  # and it is free again
         pass

@@ -20,6 +20,7 @@ from rencai.onestop.models import (
 )
 from rencai.onestop.statemachine import IllegalTransition
 from tests import factories
+from tests.concurrency import at_once, on_postgresql
 from tests.onestop.builders import give_all_materials, in_progress_gold_card, submitted_gold_card
 
 pytestmark = pytest.mark.django_db
@@ -352,37 +353,16 @@ def test_withdrawing_a_submitted_application_is_logged(onestop):
 def test_the_same_request_twice_at_once_makes_one_application(world):
     """A double-tapped submit: on PostgreSQL two threads with their own connections race past the lookup
     and the unique key decides; the loser answers with the winner's application. SQLite takes them in turn."""
-    import threading
-
-    from django.db import connection, connections
-
     from tests.onestop.builders import build_services
 
     onestop = build_services(world)
     give_all_materials(onestop, "gold_card")
     item = onestop.items["gold_card"]
-    answers: list[int] = []
-    barrier = threading.Barrier(2)
-    parallel = connection.vendor == "postgresql"
 
-    def attempt() -> None:
-        try:
-            if parallel:
-                barrier.wait(timeout=10)
-            answers.append(services.apply(actor=onestop.talent_user, item=item, idempotency_key="tap-tap").pk)
-        finally:
-            if parallel:
-                connections.close_all()
+    def attempt() -> int:
+        return services.apply(actor=onestop.talent_user, item=item, idempotency_key="tap-tap").pk
 
-    if parallel:
-        threads = [threading.Thread(target=attempt) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    else:
-        attempt()
-        attempt()
+    answers = at_once(attempt, attempt, parallel=on_postgresql())
     stored = list(Application.objects.filter(idempotency_key="tap-tap").values_list("pk", flat=True))
     assert len(stored) == 1 and answers == stored * 2
 

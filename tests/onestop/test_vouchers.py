@@ -1,16 +1,15 @@
 """Education vouchers: a school redeems a voucher once; a second redemption, even concurrent, is refused."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 
 from rencai.core.errors import NotFound, PermissionDenied
 from rencai.onestop import selectors, services
 from rencai.onestop.models import EducationVoucher, VoucherRedemption
 from tests import factories
+from tests.concurrency import at_once, on_postgresql
 
 
 def make_voucher(world) -> EducationVoucher:
@@ -57,30 +56,15 @@ def test_two_concurrent_redemptions_let_exactly_one_through(world):
     """On PostgreSQL two threads with their own connections race; SQLite makes the two attempts in turn."""
     voucher = make_voucher(world)
     schools = [world.users["provider"], factories.make_user("school2", "provider")]
-    outcomes: list[str] = []
-    barrier = threading.Barrier(2)
 
-    def attempt(school) -> None:
+    def attempt(school) -> str:
         try:
-            if connection.vendor == "postgresql":
-                barrier.wait(timeout=10)
             services.redeem_voucher(provider=school, voucher_number=voucher.voucher_number)
-            outcomes.append("ok")
         except services.VoucherRefused as refused:
-            outcomes.append(refused.code)
-        finally:
-            if connection.vendor == "postgresql":
-                connections.close_all()
+            return refused.code
+        return "ok"
 
-    if connection.vendor == "postgresql":
-        threads = [threading.Thread(target=attempt, args=(school,)) for school in schools]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    else:
-        for school in schools:
-            attempt(school)
+    outcomes = at_once(*(lambda s=school: attempt(s) for school in schools), parallel=on_postgresql())
     assert sorted(outcomes) == ["ok", "voucher_redeemed"]
     assert VoucherRedemption.objects.filter(voucher=voucher, result="ok").count() == 1
     assert EducationVoucher.objects.get(pk=voucher.pk).status == "redeemed"
