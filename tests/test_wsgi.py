@@ -29,7 +29,9 @@ def card(world):
     )
 
 
-def call(path: str, body: dict | None, authorization: str = "", method: str = "POST") -> tuple[str, dict]:
+def call(
+    path: str, body: dict | None, authorization: str = "", method: str = "POST", length: str | None = None
+) -> tuple[str, dict]:
     raw = json.dumps(body or {}).encode()
     environ = {
         "REQUEST_METHOD": method,
@@ -40,7 +42,7 @@ def call(path: str, body: dict | None, authorization: str = "", method: str = "P
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(raw),
         "wsgi.errors": io.StringIO(),
-        "CONTENT_LENGTH": str(len(raw)),
+        "CONTENT_LENGTH": str(len(raw)) if length is None else length,
         "CONTENT_TYPE": "application/json",
     }
     if authorization:
@@ -109,3 +111,10 @@ def test_fast_path_refuses_a_body_over_8_kb_as_too_large(world, card):
     assert "请求过大" in data["message_zh"] and "too large" in data["message_en"]
     flush_verification_log()
     assert not CardVerification.objects.exists()
+
+
+def test_fast_path_refuses_a_content_length_that_is_not_a_number(world, card):
+    status, data = call(
+        "/api/cards/verify", {"token": card_token(card)}, bearer(world.users["provider"]), length="12x"
+    )
+    assert status == "413 Content Too Large" and data["code"] == "request_too_large"

@@ -16,6 +16,7 @@ django_application = get_wsgi_application()
 
 from rencai.onestop.verification import (  # noqa: E402  (needs Django set up)
     MAX_BODY_BYTES,
+    declared_length,
     verify_bearer_request,
 )
 
@@ -28,10 +29,9 @@ def application(environ, start_response):
         and environ.get("REQUEST_METHOD") == "POST"
         and environ.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer "
     ):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if 0 < length <= MAX_BODY_BYTES else b""
-        if length > MAX_BODY_BYTES:
-            body = None  # too large to read: answered 413
+        length = declared_length(environ)
+        # a body over the limit (or of no readable length) is left unread and answered 413
+        body = environ["wsgi.input"].read(length) if length <= MAX_BODY_BYTES else None
         status, payload = verify_bearer_request(environ["HTTP_AUTHORIZATION"][7:].strip(), body)
         start_response(
             status,

@@ -40,8 +40,6 @@ except ImportError:  # an installation on SQLite only
 
 logger = logging.getLogger(__name__)
 
-# Who may verify a card: providers (hospitals, sights, banks, schools) and officers.
-
 OK, REVOKED, EXPIRED, INVALID, UNKNOWN = "ok", "revoked", "expired", "invalid", "unknown"
 
 MESSAGES = {
@@ -391,6 +389,12 @@ def _too_large() -> tuple[int, dict]:
     return 413, error.as_dict()
 
 
+def declared_length(environ) -> int:
+    """CONTENT_LENGTH as a number; one that is not a number counts as too large (it is not read)."""
+    declared = environ.get("CONTENT_LENGTH") or "0"
+    return int(declared) if declared.isdigit() else MAX_BODY_BYTES + 1
+
+
 def _verify_body(user, body: bytes | None) -> tuple[int, dict]:
     """The verification answer for a JSON body {"token": "…"}: (HTTP status, JSON payload).
 
@@ -428,7 +432,7 @@ def verify_view(request):
         refused = check_csrf(request)
         if refused is not None:
             return refused
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+    if declared_length(request.META) > MAX_BODY_BYTES:
         status, payload = _too_large()  # refused before Django reads the body
     else:
         status, payload = _verify_body(user, request.body)
