@@ -92,3 +92,13 @@ def test_dashboard_on_time_rate_per_department_and_item(onestop):
     )
     assert item_row.rate == 0.5
     assert (board.open_steps, board.red) == (1, 1)
+
+
+def test_the_window_and_loan_queues_scope_their_rows_once(onestop, django_assert_num_queries):
+    """The queues check the right by role and scope the rows once: the officer's region subtree (two
+    small region queries) and the rows themselves, nothing repeated."""
+    application = submitted_gold_card(onestop)
+    with django_assert_num_queries(3):
+        assert list(selectors.window_queue(onestop.window)) == [application]
+    with django_assert_num_queries(3):
+        assert list(selectors.loan_queue(onestop.officers["housing_fund"])) == []

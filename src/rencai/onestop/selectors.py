@@ -305,7 +305,9 @@ def window_queue(
 ) -> QuerySet:
     """Applications waiting at the one-stop window of the officer's region. A resubmitted one waits only
     for the officer who returned it."""
-    queryset = restrict(user, applications_for(user).filter(state__in=states), Action.WORK_AT_WINDOW)
+    if not may(user, Action.WORK_AT_WINDOW):  # (applications_for has scoped the rows already)
+        return Application.objects.none()
+    queryset = applications_for(user).filter(state__in=states)
     return queryset.filter(~Q(state=ApplicationState.RESUBMITTED) | Q(window_officer=user)).order_by(
         "submitted_at", "id"
     )
@@ -463,8 +465,10 @@ def loan_queue(user: User) -> QuerySet:
     """Referrals waiting at the user's housing-fund centre."""
     if not user.department_id:  # the queue of one's own department
         return HousingLoanReferral.objects.none()
+    if not may(user, Action.DECIDE_LOAN):  # (loans_of has scoped the rows already)
+        return HousingLoanReferral.objects.none()
     queryset = loans_of(user).filter(department_id=user.department_id, status=LoanStatus.REFERRED)
-    return restrict(user, queryset, Action.DECIDE_LOAN).order_by("referred_at")
+    return queryset.order_by("referred_at")
 
 
 def get_loan(user: User, referral_id: int) -> HousingLoanReferral:
