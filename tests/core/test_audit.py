@@ -251,7 +251,11 @@ def test_record_change_lists_exactly_the_columns_that_changed(world):
     talent.save()
 
     entry = audit.record_change(
-        actor=world.users["county_org_dept"], action="talent.update", obj=talent, before=before, note="复核"
+        actor=world.users["county_org_dept"],
+        action="talent.update",
+        obj=talent,
+        before=before,
+        detail={"note": "复核"},
     )
 
     assert entry.detail["changed"] == ["team", "tier", "updated_at"]  # updated_at moves with every save
@@ -294,7 +298,10 @@ def test_record_creation_logs_the_whole_first_snapshot_and_the_chain_still_verif
     enterprise = world.enterprise_b
 
     entry = audit.record_creation(
-        actor=world.users["city_org_dept"], action="enterprise.register", obj=enterprise, source="import"
+        actor=world.users["city_org_dept"],
+        action="enterprise.register",
+        obj=enterprise,
+        detail={"source": "import"},
     )
 
     assert entry.detail == {"source": "import", "after": audit.snapshot(enterprise)}
@@ -302,3 +309,22 @@ def test_record_creation_logs_the_whole_first_snapshot_and_the_chain_still_verif
     assert entry.seq == chain[-1].seq + 1 and entry.prev_hash == chain[-1].hash
     report = verify_chain()
     assert report.ok and report.entries == len(chain) + 1
+
+
+def test_an_entry_is_filed_under_the_region_its_models_tenancy_names(world):
+    """The region comes from the path the model's Tenancy declares, so rows that reach their region
+    through another row (a policy version through its policy) are filed without the caller's help."""
+    from rencai.onestop.models import MaterialType
+    from rencai.policies.models import Policy, PolicyVersion
+
+    policy = Policy.objects.create(code="p-audit", name="测试政策", region=world.county_a, kind="subsidy")
+    version = PolicyVersion.objects.create(
+        policy=policy, number=1, eligibility_rule="true", amount_rule="1", effective_from=dt.date(2026, 1, 1)
+    )
+
+    assert audit.region_code_of(version) == "330881"
+    assert audit.region_code_of(world.talent_a) == "330881"
+    assert audit.region_code_of(world.county_a) == "330881"  # a region is its own
+    assert audit.region_code_of(MaterialType(code="x", name="x")) == ""  # belongs to no region
+    entry = audit.record(actor=None, action="policy.test", obj=version)
+    assert entry.region_code == "330881"

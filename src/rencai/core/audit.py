@@ -49,8 +49,7 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-        region = getattr(obj, "region", None)
-        region_code = region_code or (region.code if region is not None else "")
+        region_code = region_code or region_code_of(obj)
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         entry = AuditEntry(
@@ -87,13 +86,10 @@ def snapshot(obj) -> dict:
 
 
 def record_change(
-    *, actor, action: str, obj, before: dict, ip: str = "", region_code: str = "", **detail
+    *, actor, action: str, obj, before: dict, ip: str = "", detail: dict | None = None
 ) -> AuditEntry:
-    """Audit a change of `obj`: the snapshot taken before it, the one after, and which columns changed.
-
-    `region_code` is for an object that reaches its region through another (a policy version through
-    its policy); an object with its own `region` is filed under it without being told.
-    """
+    """Audit a change of `obj`: the snapshot taken before it, the one after, and which columns changed
+    (besides `detail`, what the snapshot cannot show: a reason, related rows)."""
     after = snapshot(obj)
     changed = sorted(key for key in after if before.get(key) != after[key])
     return record(
@@ -101,21 +97,29 @@ def record_change(
         action=action,
         obj=obj,
         ip=ip,
-        region_code=region_code,
-        detail={**detail, "before": before, "after": after, "changed": changed},
+        detail={**(detail or {}), "before": before, "after": after, "changed": changed},
     )
 
 
-def record_creation(*, actor, action: str, obj, ip: str = "", region_code: str = "", **detail) -> AuditEntry:
+def record_creation(*, actor, action: str, obj, ip: str = "", detail: dict | None = None) -> AuditEntry:
     """Audit a new object with its whole first snapshot."""
     return record(
-        actor=actor,
-        action=action,
-        obj=obj,
-        ip=ip,
-        region_code=region_code,
-        detail={**detail, "after": snapshot(obj)},
+        actor=actor, action=action, obj=obj, ip=ip, detail={**(detail or {}), "after": snapshot(obj)}
     )
+
+
+def region_code_of(obj) -> str:
+    """The code of the region `obj` belongs to, along the region path its model's `Tenancy` declares
+    (a policy version through its policy, an entitlement through its talent); "" when it has none."""
+    tenancy = getattr(type(obj), "tenancy", None)
+    path = tenancy.region if tenancy is not None else "region"
+    target = obj
+    if path and path != "pk":
+        for step in path.split("__"):
+            target = getattr(target, step, None)
+            if target is None:
+                return ""
+    return getattr(target, "code", "") or ""
 
 
 @dataclass(frozen=True)

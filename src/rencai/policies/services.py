@@ -210,7 +210,7 @@ def issue_version(*, actor: User, version: PolicyVersion) -> PolicyVersion:
     version.status, version.issued_by, version.issued_at = VersionStatus.ISSUED, actor, timezone.now()
     version.save(update_fields=["status", "issued_by", "issued_at"])
     _adopt_proposed_budget(actor, version)
-    _record_version_change(actor, "policy.issue", version, before, effective_from=version.effective_from)
+    _record_version_change(actor, "policy.issue", version, before, {"effective_from": version.effective_from})
     return version
 
 
@@ -227,21 +227,19 @@ def _adopt_proposed_budget(actor: User, version: PolicyVersion) -> None:
     if changed:
         policy.save(update_fields=changed)
         audit.record_change(
-            actor=actor, action="policy.budget_adopt", obj=policy, before=before, version=version.number
+            actor=actor,
+            action="policy.budget_adopt",
+            obj=policy,
+            before=before,
+            detail={"version": version.number},
         )
 
 
-def _record_version_change(actor: User, action: str, version: PolicyVersion, before: dict, **detail) -> None:
-    """A version has no region of its own: its entry is filed under its policy's region."""
-    audit.record_change(
-        actor=actor,
-        action=action,
-        obj=version,
-        before=before,
-        region_code=version.policy.region.code,
-        version=version.number,
-        **detail,
-    )
+def _record_version_change(
+    actor: User, action: str, version: PolicyVersion, before: dict, detail: dict | None = None
+) -> None:
+    detail = {"version": version.number, **(detail or {})}
+    audit.record_change(actor=actor, action=action, obj=version, before=before, detail=detail)
 
 
 @transaction.atomic
@@ -259,7 +257,7 @@ def withdraw_version(*, actor: User, version: PolicyVersion, reason: str) -> Pol
     before = audit.snapshot(version)
     version.status = VersionStatus.WITHDRAWN
     version.save(update_fields=["status"])
-    _record_version_change(actor, "policy.withdraw", version, before, reason=reason)
+    _record_version_change(actor, "policy.withdraw", version, before, {"reason": reason})
     return version
 
 
@@ -308,9 +306,7 @@ def confirm_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
         action="policy.offer_confirm",
         obj=entitlement,
         before=before,
-        region_code=entitlement.talent.region.code,
-        policy=entitlement.policy.code,
-        amount=entitlement.amount,
+        detail={"policy": entitlement.policy.code, "amount": entitlement.amount},
     )
     return entitlement
 
@@ -327,8 +323,7 @@ def decline_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
         action="policy.offer_decline",
         obj=entitlement,
         before=before,
-        region_code=entitlement.talent.region.code,
-        policy=entitlement.policy.code,
+        detail={"policy": entitlement.policy.code},
     )
     return entitlement
 

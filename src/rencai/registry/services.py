@@ -233,7 +233,7 @@ def record_departure(*, actor: User, talent_id: int, departed_on: dt.date) -> Ta
     talent.status, talent.departed_on = c.TalentStatus.DEPARTED, departed_on
     talent.save(update_fields=["status", "departed_on", "updated_at"])
     audit.record_change(
-        actor=actor, action="talent.depart", obj=talent, before=before, departed_on=departed_on
+        actor=actor, action="talent.depart", obj=talent, before=before, detail={"departed_on": departed_on}
     )
     return talent
 

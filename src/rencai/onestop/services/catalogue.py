@@ -1,7 +1,6 @@
 """The service catalogue (服务事项): items and their department steps, maintained by organization officers."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_slug
@@ -226,15 +225,14 @@ def save_service_item(
     item.materials.set(MaterialType.objects.filter(code__in=spec.material_codes))
     _apply_steps(item, spec.steps)
     # Materials and steps live in other tables, outside the item's snapshot: the entry names them too.
-    # Any: values of several JSON types; as dict[str, object], ** could seem to fill `ip` / `region_code`
-    detail: dict[str, Any] = {
+    detail = {
         "code": item.code,
         "materials": sorted(spec.material_codes),
         "steps": [[s.group, s.department_kind, s.sla_working_days] for s in spec.steps],
         "active": spec.is_active,
     }
     if created:
-        audit.record_creation(actor=actor, action="onestop.item.create", obj=item, **detail)
+        audit.record_creation(actor=actor, action="onestop.item.create", obj=item, detail=detail)
     else:
-        audit.record_change(actor=actor, action="onestop.item.update", obj=item, before=before, **detail)
+        audit.record_change(actor=actor, action="onestop.item.update", obj=item, before=before, detail=detail)
     return item

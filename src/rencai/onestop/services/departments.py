@@ -90,9 +90,7 @@ def decide_step(*, actor: User, task: StepTask, approve: bool, reason: str = "")
             action="onestop.step." + ("approve" if approve else "reject"),
             obj=task,
             before=before,
-            application=application.pk,
-            step=task.step.action,
-            reason=reason,
+            detail={"application": application.pk, "step": task.step.action, "reason": reason},
         )
         if approve:
             _after_approval(application, task, actor=actor)

@@ -73,7 +73,6 @@ def add_material(*, actor: User, talent: Talent | None = None, given: NewMateria
         actor=actor,
         action="onestop.material.add",
         obj=material,
-        region_code=talent.region.code,
         detail={"talent": talent.pk, "type": given.type_code},
     )
     return material

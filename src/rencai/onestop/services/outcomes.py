@@ -160,7 +160,9 @@ def revoke_gold_card(*, actor: User, card: GoldCard, reason: str) -> GoldCard:
         if not updated:
             raise DomainError(ErrorCode.CARD_REVOKED, "该卡已注销", "The card is already revoked")
         card.refresh_from_db()
-        audit.record_change(actor=actor, action="onestop.card.revoke", obj=card, before=before, reason=reason)
+        audit.record_change(
+            actor=actor, action="onestop.card.revoke", obj=card, before=before, detail={"reason": reason}
+        )
         if card.talent.account_id:
             _tell(
                 [card.talent.account],
@@ -197,7 +199,11 @@ def redeem_voucher(*, provider: User, voucher_number: str) -> EducationVoucher:
         )
         VoucherRedemption.objects.create(voucher=voucher, provider=provider, at=now, result=result)
         audit.record_change(
-            actor=provider, action="onestop.voucher.redeem", obj=voucher, before=before, result=result
+            actor=provider,
+            action="onestop.voucher.redeem",
+            obj=voucher,
+            before=before,
+            detail={"result": result},
         )
         if updated and voucher.talent.account_id:
             _tell(
@@ -239,7 +245,7 @@ def record_loan_decision(
             )
         referral.refresh_from_db()
         audit.record_change(
-            actor=actor, action=f"onestop.loan.{status}", obj=referral, before=before, note=note
+            actor=actor, action=f"onestop.loan.{status}", obj=referral, before=before, detail={"note": note}
         )
         if referral.talent.account_id:
             verdict = "已批准" if approve else "未批准"
