@@ -23,12 +23,6 @@ def problem(field: str, zh: str, en: str = "") -> Problem:
     return {"field": field, "message_zh": zh, "message_en": en or zh}
 
 
-def bilingual(message: str) -> tuple[str, str]:
-    """Split a validator's "中文 / English" message into its two halves."""
-    zh, _, en = message.partition(" / ")
-    return zh, en or zh
-
-
 class ErrorCode(TextChoices):
     """Every code a DomainError carries; the value is what UI and API clients see and test against."""
 

@@ -12,6 +12,14 @@ PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 PHONE_RE = re.compile(r"^(\+?\d{1,3}[- ]?)?\d{7,14}$")
 
 
+class InvalidValue(ValueError):
+    """A value that fails its check, said in Chinese and English (str() joins them as "中文 / English")."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
 @dataclass(frozen=True)
 class IdNumberFacts:
     birth_date: dt.date
@@ -29,18 +37,20 @@ def normalize_id_number(value: str) -> str:
 
 
 def parse_id_number(value: str) -> IdNumberFacts:
-    """Validate a resident ID number and return what it encodes; ValueError (bilingual) if invalid."""
+    """Validate a resident ID number and return what it encodes; InvalidValue (Chinese and English) if invalid."""
     number = normalize_id_number(value)
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise ValueError("身份证号须为18位，末位可为X / ID number must be 18 characters, the last may be X")
+        raise InvalidValue(
+            "身份证号须为18位，末位可为X", "ID number must be 18 characters, the last may be X"
+        )
     if id_check_char(number[:17]) != number[17]:
-        raise ValueError("身份证号校验位不正确 / ID number check digit is wrong")
+        raise InvalidValue("身份证号校验位不正确", "ID number check digit is wrong")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ValueError("身份证号中的出生日期无效 / ID number has an invalid birth date") from None
+        raise InvalidValue("身份证号中的出生日期无效", "ID number has an invalid birth date") from None
     if birth.year < 1900 or birth > dt.date.today():
-        raise ValueError("身份证号中的出生日期无效 / ID number has an invalid birth date")
+        raise InvalidValue("身份证号中的出生日期无效", "ID number has an invalid birth date")
     gender = "male" if int(number[16]) % 2 == 1 else "female"
     return IdNumberFacts(birth_date=birth, gender=gender, region_code=number[:6])
 
@@ -63,15 +73,15 @@ def normalize_credit_code(value: str) -> str:
 
 
 def validate_credit_code(value: str) -> str:
-    """Return the normalized code; ValueError (bilingual) if it fails GB 32100."""
+    """Return the normalized code; InvalidValue (Chinese and English) if it fails GB 32100."""
     code = normalize_credit_code(value)
     if len(code) != 18 or any(c not in CREDIT_ALPHABET for c in code):
-        raise ValueError(
-            "统一社会信用代码须为18位，只含数字和大写字母（不含I、O、S、V、Z）"
-            " / Credit code must be 18 characters of digits and capitals without I, O, S, V, Z"
+        raise InvalidValue(
+            "统一社会信用代码须为18位，只含数字和大写字母（不含I、O、S、V、Z）",
+            "Credit code must be 18 characters of digits and capitals without I, O, S, V, Z",
         )
     if credit_check_char(code[:17]) != code[17]:
-        raise ValueError("统一社会信用代码校验位不正确 / Credit code check character is wrong")
+        raise InvalidValue("统一社会信用代码校验位不正确", "Credit code check character is wrong")
     return code
 
 
@@ -86,12 +96,12 @@ def is_valid_credit_code(value: str) -> bool:
 def validate_passport(value: str) -> str:
     number = (value or "").strip().upper()
     if not PASSPORT_RE.fullmatch(number):
-        raise ValueError("护照号须为5至20位字母或数字 / Passport number must be 5-20 letters or digits")
+        raise InvalidValue("护照号须为5至20位字母或数字", "Passport number must be 5-20 letters or digits")
     return number
 
 
 def validate_phone(value: str) -> str:
     phone = re.sub(r"[\s-]", "", (value or "").strip())
     if not PHONE_RE.fullmatch(phone):
-        raise ValueError("电话号码格式不正确 / Phone number is not valid")
+        raise InvalidValue("电话号码格式不正确", "Phone number is not valid")
     return phone

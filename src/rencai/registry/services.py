@@ -8,10 +8,16 @@ from django.db import transaction
 from rencai.accounts.models import User
 from rencai.core import audit
 from rencai.core.access import Action, may, require, visible_to
-from rencai.core.errors import NotFound, Problem, ValidationFailed, bilingual, problem
+from rencai.core.errors import NotFound, Problem, ValidationFailed, problem
 from rencai.core.models import Region
 from rencai.core.pii import id_number_index, seal_id_number, seal_phone
-from rencai.core.validators import parse_id_number, validate_credit_code, validate_passport, validate_phone
+from rencai.core.validators import (
+    InvalidValue,
+    parse_id_number,
+    validate_credit_code,
+    validate_passport,
+    validate_phone,
+)
 from rencai.registry import choices as c
 from rencai.registry.models import Enterprise, Talent
 
@@ -92,14 +98,14 @@ def clean_talent(
                 )
         else:
             problems.append(problem("id_kind", "证件类型无效", "Unknown ID kind"))
-    except ValueError as exc:
-        problems.append(problem("id_number", *bilingual(str(exc))))
+    except InvalidValue as exc:
+        problems.append(problem("id_number", exc.zh, exc.en))
     phone = ""
     if data.phone:
         try:
             phone = validate_phone(data.phone)
-        except ValueError as exc:
-            problems.append(problem("phone", *bilingual(str(exc))))
+        except InvalidValue as exc:
+            problems.append(problem("phone", exc.zh, exc.en))
     region = regions.get((data.region_code or "").strip())
     if region is None:
         problems.append(
@@ -254,8 +260,8 @@ def clean_enterprise(data: EnterpriseInput, *, regions: dict[str, Region]) -> di
     code = ""
     try:
         code = validate_credit_code(data.credit_code)
-    except ValueError as exc:
-        problems.append(problem("credit_code", *bilingual(str(exc))))
+    except InvalidValue as exc:
+        problems.append(problem("credit_code", exc.zh, exc.en))
     if not (data.name or "").strip():
         problems.append(problem("name", "企业名称不能为空", "Enterprise name is required"))
     elif len(data.name.strip()) > ENTERPRISE_NAME_MAX:
