@@ -37,7 +37,7 @@ def normalize_id_number(value: str) -> str:
 
 
 def parse_id_number(value: str) -> IdNumberFacts:
-    """Validate a resident ID number and return what it encodes; InvalidValue (Chinese and English) if invalid."""
+    """Validate a resident ID number and return what it encodes; InvalidValue if it is not valid."""
     number = normalize_id_number(value)
     if not re.fullmatch(r"\d{17}[\dX]", number):
         raise InvalidValue(
