@@ -55,6 +55,9 @@ class ErrorCode(TextChoices):
     UNAVAILABLE = "unavailable", _("服务暂时不可用")
     RUN_IN_PROGRESS = "run_in_progress", _("另一个任务正在运行")
     REQUEST_TOO_LARGE = "request_too_large", _("请求过大")
+    BUDGET_EXHAUSTED = "budget_exhausted", _("预算余额不足")
+    ALREADY_PAID = "already_paid", _("已享受该政策")
+    BUDGET_BELOW_COMMITTED = "budget_below_committed", _("预算低于已承诺金额")
 
 
 class DomainError(Exception):

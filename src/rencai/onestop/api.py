@@ -7,8 +7,10 @@ Card verification (/api/cards/verify) is H6's router, mounted at the end.
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
+from rencai.core import calendar
 from rencai.core.errors import NotFound, ValidationFailed, problem
 from rencai.core.pagination import window
 from rencai.onestop import selectors, services
@@ -83,6 +85,10 @@ class StepOut(Schema):
     opened_on: dt.date
     due_on: dt.date
     colour: str = ""
+    # True while the calendar lacks the next working day's year: yellow is then counted Monday to Friday,
+    # and `colour_note` says which year is missing and who maintains the calendar
+    colour_estimated: bool = False
+    colour_note: str = ""
     decided_at: dt.datetime | None
     reason: str
 
@@ -233,11 +239,29 @@ def _detail(request, application: Application) -> Application:
     """The application with its coloured steps, transitions, notice and materials (ApplicationDetailOut)."""
     detail = selectors.application_detail(request.auth, application.pk)
     shown = detail.application
-    shown.detail_steps = detail.steps
+    shown.detail_steps = _with_calendar_note(detail.steps)
     shown.detail_transitions = detail.transitions
     shown.detail_notice = detail.notice
     shown.detail_materials = [m.material_type.code for m in detail.materials]
     return shown
+
+
+def _with_calendar_note(steps: list) -> list:
+    """Mark the steps' colours as estimated, with the warning in the request's language, while the calendar
+    lacks the next working day's year (the pages show the same warning as a panel)."""
+    thresholds = selectors.colour_thresholds()
+    if thresholds.estimated:
+        note = gettext(
+            "工作日历尚无 %(years)s 年的节假日安排：“临近时限”颜色在该年暂按周一至周五估算，可能不准。"
+            "工作日历由%(who)s维护。"
+        ) % {
+            "years": ", ".join(str(year) for year in thresholds.missing_years),
+            "who": calendar.maintainers(),
+        }
+        for step in steps:
+            step.colour_estimated = True
+            step.colour_note = note
+    return steps
 
 
 # -- catalogue and applying ---------------------------------------------------------------------------------
@@ -386,7 +410,7 @@ class QueueStepOut(StepOut):
 
 @router.get("/services/steps", response=list[QueueStepOut], summary="部门待办 / Department queue")
 def department_queue(request, limit: int = 50, offset: int = 0):
-    return window(selectors.department_queue(request.auth), limit=limit, offset=offset)
+    return _with_calendar_note(window(selectors.department_queue(request.auth), limit=limit, offset=offset))
 
 
 @router.post("/services/steps/{task_id}/decide", response=StepOut, summary="部门办理 / Decide a step")
@@ -394,7 +418,7 @@ def decide_step(request, task_id: int, body: DecideIn):
     task = selectors.get_step_task(request.auth, task_id)
     task = services.decide_step(actor=request.auth, task=task, approve=body.approve, reason=body.reason)
     task.colour = selectors.step_colour(task)
-    return task
+    return _with_calendar_note([task])[0]
 
 
 # -- outcomes -----------------------------------------------------------------------------------------------

@@ -251,10 +251,27 @@ class Application(models.Model):
                 condition=~Q(state="completed") | Q(completed_at__isnull=False),
                 name="application_completed_has_time",
             ),
+            # One open application (or proactive offer) per talent and item: identical requests at
+            # once cannot open two, whatever the code above the database checks.
+            models.UniqueConstraint(
+                fields=["talent", "item"],
+                condition=Q(state__in=[*OPEN_STATES, "offered"]),
+                name="application_one_open_per_talent_item",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.item.name} · {self.talent.name}"
+
+    @property
+    def reservation_reference(self) -> str:
+        """What the budget reservation of this application is filed under (policies.ledger)."""
+        return reservation_reference(self.idempotency_key)
+
+
+def reservation_reference(idempotency_key: str) -> str:
+    """Known before the row exists: the reservation is made in the same transaction as the insert."""
+    return f"application:{idempotency_key}"
 
 
 class ApplicationMaterial(models.Model):

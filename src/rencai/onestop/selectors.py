@@ -4,12 +4,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from rencai.accounts.models import User
+from rencai.core import calendar
 from rencai.core.access import Action, may, region_ancestor_ids, require, restrict, visible_to
-from rencai.core.calendar import add_working_days
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.onestop.models import (
@@ -321,35 +321,69 @@ def offers_of(user: User) -> QuerySet:
 # -- department steps and deadlines -------------------------------------------------------------------------
 
 
-def colour_thresholds(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """(today, the next working day): a pending step due on or before the latter is yellow, before the
-    former red."""
+@dataclass(frozen=True)
+class ColourThresholds:
+    """A pending step due before `today` is red, on or before `soon` (the next working day) yellow. When the
+    calendar lacks a year (`missing_years`, e.g. on 31 December before next year's holidays are entered),
+    `soon` is counted Monday to Friday there: the colours stay on the pages, with a warning."""
+
+    today: dt.date
+    soon: dt.date
+    missing_years: tuple[int, ...] = ()
+
+    @property
+    def estimated(self) -> bool:
+        return bool(self.missing_years)
+
+
+def colour_thresholds(today: dt.date | None = None) -> ColourThresholds:
     today = today or timezone.localdate()
-    return today, add_working_days(today, 1)
+    soon = calendar.add_working_days_or_estimate(today, 1)
+    return ColourThresholds(today, soon.day, soon.assumed_years)
 
 
 def with_colour(queryset: QuerySet, today: dt.date | None = None) -> QuerySet:
     """Annotate `colour`: red after the deadline, yellow from one working day before it, else green;
-    decided steps have no colour."""
-    today, soon = colour_thresholds(today)
+    decided steps have no colour. `colour_estimated` is true while the calendar lacks the next working
+    day's year."""
+    thresholds = colour_thresholds(today)
     return queryset.annotate(
         colour=Case(
             When(~Q(state=StepState.PENDING), then=Value("")),
-            When(due_on__lt=today, then=Value("red")),
-            When(due_on__lte=soon, then=Value("yellow")),
+            When(due_on__lt=thresholds.today, then=Value("red")),
+            When(due_on__lte=thresholds.soon, then=Value("yellow")),
             default=Value("green"),
             output_field=CharField(),
-        )
+        ),
+        colour_estimated=Value(thresholds.estimated, output_field=BooleanField()),
     )
 
 
 def step_colour(task: StepTask, today: dt.date | None = None) -> str:
     if task.state != StepState.PENDING:
         return ""
-    today, soon = colour_thresholds(today)
-    if task.due_on < today:
+    thresholds = colour_thresholds(today)
+    if task.due_on < thresholds.today:
         return "red"
-    return "yellow" if task.due_on <= soon else "green"
+    return "yellow" if task.due_on <= thresholds.soon else "green"
+
+
+def calendar_gap(user: User, today: dt.date | None = None) -> dict | None:
+    """The warning a page with deadlines shows while the calendar lacks a year (None: nothing missing).
+
+    Everyone is warned when the colours are estimated; officers, who accept applications and decide steps,
+    also for the years `calendar.years_missing_soon` will soon need. The panel names who maintains the
+    calendar (the holders of `Action.MAINTAIN_CALENDAR`) and links the admin for them."""
+    today = today or timezone.localdate()
+    years = set(colour_thresholds(today).missing_years)
+    staff = may(user, Action.SEE_CALENDAR_WARNING)
+    if staff:
+        years.update(calendar.years_missing_soon(today))
+    if not years:
+        return None
+    panel = calendar.warning_panel(user, sorted(years))
+    panel["template"] = "core/_calendar_panel.html" if staff else "onestop/_deadline_estimate.html"
+    return panel
 
 
 def department_queue(user: User, *, state: str = StepState.PENDING, today: dt.date | None = None) -> QuerySet:
@@ -419,8 +453,8 @@ class Dashboard:
 def dashboard(user: User, *, today: dt.date | None = None) -> Dashboard:
     """On-time rate per department and per item (decided on or before the deadline, over decided plus
     still-open overdue steps), and today's workload."""
-    today = today or timezone.localdate()
-    _, soon = colour_thresholds(today)
+    thresholds = colour_thresholds(today)
+    today, soon = thresholds.today, thresholds.soon
     steps = visible_to(user, StepTask.objects.all())
     pending = steps.filter(state=StepState.PENDING)
     states = dict(

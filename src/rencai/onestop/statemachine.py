@@ -167,6 +167,8 @@ def transition(
         application.state = to_state
         _stamp(application, to_state, now)
         application.save()
+        if to_state in (S.REJECTED, S.WITHDRAWN):
+            _release_reservation(application)
         log = Transition.objects.create(
             application=application,
             from_state=from_state,
@@ -183,6 +185,14 @@ def transition(
             detail={"from": from_state, "to": to_state, "role": party, "comment": comment},
         )
     return log
+
+
+def _release_reservation(application: Application) -> None:
+    """A refused or withdrawn application returns the money it reserved to the policy's budget (an
+    offer's money is the entitlement's: declining the offer releases it in the policies app)."""
+    from rencai.policies import ledger
+
+    ledger.release_reference(application.reservation_reference)
 
 
 def _stamp(application: Application, to_state: str, now) -> None:

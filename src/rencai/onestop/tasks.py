@@ -16,13 +16,23 @@ def next_sweep(now: dt.datetime | None = None) -> dt.datetime:
 
 @task()
 def reminder_sweep(today: str | None = None, reschedule: bool = False) -> dict:
-    """Remind departments of steps turning yellow and escalate red ones; idempotent, so safe to rerun."""
+    """Remind departments of steps turning yellow and escalate red ones; idempotent, so safe to rerun.
+
+    The daily instance enqueues tomorrow's whatever happens to this one: a failed run is recorded as failed
+    (with its error) by the task backend, and the chain goes on."""
     from rencai.onestop.services import sweep_step_deadlines
 
-    report = sweep_step_deadlines(today=dt.date.fromisoformat(today) if today else None)
-    if reschedule:
-        schedule_daily_sweep()
-    return {"reminded": report.reminded, "escalated": report.escalated, "notifications": report.notifications}
+    try:
+        report = sweep_step_deadlines(today=dt.date.fromisoformat(today) if today else None)
+    finally:
+        if reschedule:
+            schedule_daily_sweep()
+    return {
+        "reminded": report.reminded,
+        "escalated": report.escalated,
+        "notifications": report.notifications,
+        "calendar_missing": report.calendar_missing,
+    }
 
 
 @task()

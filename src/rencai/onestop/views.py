@@ -319,6 +319,7 @@ def my_applications(request):
         "vouchers": list(selectors.vouchers_of(user)),
         "loans": list(selectors.loans_of(user)),
         "talent": selectors.own_talent(user),
+        "calendar_gap": selectors.calendar_gap(user),
     }
     return render(request, "onestop/my_applications.html", context)
 
@@ -342,6 +343,7 @@ def application_detail(request, pk: int):
         "my_steps": [
             s for s in detail.steps if party == Party.DEPARTMENT and s.department_id == user.department_id
         ],
+        "calendar_gap": selectors.calendar_gap(user),
     }
     if party == Party.APPLICANT and state == ApplicationState.RETURNED:
         context["resubmit_form"] = ResubmitForm(material_types=_to_give_again(application, detail.notice))
@@ -453,7 +455,8 @@ def window_queue(request):
     user = request.user
     require(user, Action.WORK_AT_WINDOW)
     page, query = _paginate(request, selectors.window_queue(user).select_related("correction_notice"))
-    return render(request, "onestop/window_queue.html", {"page": page, "query": query})
+    context = {"page": page, "query": query, "calendar_gap": selectors.calendar_gap(user)}
+    return render(request, "onestop/window_queue.html", context)
 
 
 @login_required
@@ -501,6 +504,7 @@ def department_queue(request):
         "query": query,
         "loans": list(selectors.loan_queue(user)[:50]),
         "loan_form": LoanDecisionForm(),
+        "calendar_gap": selectors.calendar_gap(user),
     }
     return render(request, "onestop/department_queue.html", context)
 
@@ -525,7 +529,13 @@ def step_detail(request, pk: int):
             return redirect("onestop:department_queue")
     detail = selectors.application_detail(user, task.application_id)
     task.colour = selectors.step_colour(task)
-    context = {"task": task, "detail": detail, "application": detail.application, "form": form}
+    context = {
+        "task": task,
+        "detail": detail,
+        "application": detail.application,
+        "form": form,
+        "calendar_gap": selectors.calendar_gap(user),
+    }
     return render(request, "onestop/step_detail.html", context)
 
 
@@ -579,7 +589,7 @@ def dashboard(request):
         "series_name": _("按时办结率（%）"),
     }
     states = [(ApplicationState(s).label, n) for s, n in sorted(board.applications_by_state.items())]
-    context = {"board": board, "chart": chart, "states": states}
+    context = {"board": board, "chart": chart, "states": states, "calendar_gap": selectors.calendar_gap(user)}
     return render(request, "onestop/dashboard.html", context)
 
 

@@ -21,10 +21,18 @@ from rencai.core.bulk import bulk_insert
 from rencai.core.locks import exclusive
 from rencai.core.models import Region
 from rencai.core.regions import QUZHOU
+from rencai.policies import ledger
 from rencai.policies.compiled import compiled_pair
 from rencai.policies.engine import values_in
 from rencai.policies.features import cached_feature_frame, read_query
-from rencai.policies.models import DecisionOutcome, Entitlement, EntitlementStatus, MatchRun, Policy
+from rencai.policies.models import (
+    DecisionOutcome,
+    Entitlement,
+    EntitlementStatus,
+    MatchRun,
+    Policy,
+    ReservationSource,
+)
 from rencai.policies.selectors import VersionInForce, committed_amounts, versions_in_force
 
 TIER_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4, "": 5}
@@ -102,15 +110,28 @@ class Plan:
     """What a run will write, computed before any write."""
 
     new_rows: pl.DataFrame  # talent_id, version_id, policy_id, amount, status, queue_position
-    released: pl.DataFrame  # entitlement_id, talent_id, version_id, amount, status
+    released: pl.DataFrame  # entitlement_id, talent_id, version_id, policy_id, amount, status
     requeued: pl.DataFrame  # entitlement_id, queue_position
     flagged: pl.DataFrame  # entitlement_id, talent_id, policy_id
     dequeued: pl.DataFrame  # entitlement_id, talent_id, policy_id
     unchanged: int
 
 
+def paid_on_application() -> pl.DataFrame:
+    """(talent, policy) pairs an application already holds money for: the engine offers them nothing."""
+    pairs = ledger.held_pairs(ReservationSource.APPLICATION)
+    return pl.DataFrame(
+        {"talent_id": [t for t, _ in pairs], "policy_id": [p for _, p in pairs]},
+        schema={"talent_id": pl.Int64, "policy_id": pl.Int64},
+    )
+
+
 def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) -> Plan:
-    eligible = eligibility_frame(frame, in_force)
+    # A talent paid through an application is not offered the same policy again (one payment per
+    # person and purpose); if they were queued, they leave the queue.
+    eligible = eligibility_frame(frame, in_force).join(
+        paid_on_application(), on=["talent_id", "policy_id"], how="anti"
+    )
     current = current_entitlements()
     keys = ["talent_id", "policy_id"]
     joined = eligible.join(current, on=keys, how="full", coalesce=True)
@@ -171,7 +192,12 @@ def plan_run(frame: pl.DataFrame, in_force: list[VersionInForce], day: dt.date) 
     )
     was_queued = allocated.filter(pl.col("status") == EntitlementStatus.QUEUED)
     released = was_queued.filter(pl.col("new_status") != EntitlementStatus.QUEUED).select(
-        "entitlement_id", "talent_id", "version_id", "amount", pl.col("new_status").alias("status")
+        "entitlement_id",
+        "talent_id",
+        "version_id",
+        "policy_id",
+        "amount",
+        pl.col("new_status").alias("status"),
     )
     still = was_queued.filter(pl.col("new_status") == EntitlementStatus.QUEUED)
     requeued = still.filter(pl.col("queue_position").ne_missing(pl.col("new_position"))).select(
@@ -204,6 +230,9 @@ def _run_match(*, actor: User | None, evaluation_date: dt.date | None) -> MatchR
     in_force = versions_in_force(day)
     frame = cached_feature_frame(day)
     with transaction.atomic():
+        # The budgets this run spends are locked while it plans and writes: an application reserving
+        # from the same budget meanwhile waits, so the plan's remaining amounts stay true.
+        ledger.lock_policies({item.version.policy_id for item in in_force}, day.year)
         plan = plan_run(frame, in_force, day)
         run = MatchRun.objects.create(
             region=Region.objects.get(code=QUZHOU),
@@ -270,10 +299,31 @@ def _apply(
     version_of_policy = {item.version.policy_id: item.version.pk for item in in_force}
     decisions = _insert_new_entitlements(plan.new_rows, stamp)
     decisions += _release_from_queue(plan.released, stamp)
+    _reserve(plan, day, run.pk)
     _move_in_queue(plan.requeued, stamp.now)
     decisions += _flag(plan.flagged, stamp, version_of_policy)
     decisions += _dequeue(plan.dequeued, stamp, version_of_policy)
     _record_decisions(decisions)
+
+
+def _reserve(plan: Plan, day: dt.date, run_id: int) -> None:
+    """Entitlements that now hold budget (granted or offered, new or out of the queue) reserve it."""
+    holding = [EntitlementStatus.GRANTED.value, EntitlementStatus.OFFERED.value]
+    rows = pl.concat(
+        [
+            plan.new_rows.filter(pl.col("status").is_in(holding)).select("talent_id", "policy_id", "amount"),
+            plan.released.select("talent_id", "policy_id", "amount"),
+        ]
+    )
+    ledger.reserve_many(
+        [
+            ledger.Charge(r["policy_id"], r["talent_id"], _yuan(r["amount"]))
+            for r in rows.iter_rows(named=True)
+        ],
+        year=day.year,
+        source=ReservationSource.ENTITLEMENT,
+        reference=f"match_run:{run_id}",
+    )
 
 
 def _touched_hashes(plan: Plan, frame: pl.DataFrame) -> dict[int, str]:

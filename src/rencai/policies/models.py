@@ -71,6 +71,12 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from rencai.policies import ledger  # the ledger's accounts carry the policy's limits
+
+        ledger.sync_limits(self)
+
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -239,3 +245,93 @@ class Decision(models.Model):
         verbose_name = _("匹配决定")
         verbose_name_plural = _("匹配决定")
         ordering = ["-id"]
+
+
+# -- the budget ledger: every route that pays reserves here first ---------------------------------
+
+TOTAL = 0  # BudgetAccount.year of the account that carries the policy's total budget
+
+
+class BudgetAccount(models.Model):
+    """What a policy's budget allows and what is committed against it: year 0 is the total budget, any
+    other year that year's budget. `committed` only moves together with reservations (policies.ledger),
+    and the database refuses a row whose committed amount exceeds its limit: overspending is impossible
+    whatever route pays."""
+
+    tenancy = Tenancy(region="policy__region", applies_downward=True)
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="budget_accounts")
+    year = models.PositiveSmallIntegerField(_("预算年度"), help_text=_("0 表示总预算"))
+    limit = models.DecimalField(_("预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    committed = models.DecimalField(_("已承诺（元）"), max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("预算账户")
+        verbose_name_plural = _("预算账户")
+        ordering = ["policy", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "year"], name="budget_account_once_per_year"),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0), name="budget_account_committed_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(limit__isnull=True) | Q(committed__lte=models.F("limit")),
+                name="budget_account_within_limit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.code} · {self.year or '总预算'}"
+
+
+class ReservationSource(models.TextChoices):
+    ENTITLEMENT = "entitlement", _("免申即享")
+    APPLICATION = "application", _("依申请")
+    REWARD = "reward", _("奖励")
+
+
+class ReservationStatus(models.TextChoices):
+    HELD = "held", _("已承诺")
+    RELEASED = "released", _("已释放")
+
+
+class Reservation(models.Model):
+    """One payment of a policy to one talent, from whichever route pays it (the ledger's entries).
+
+    At most one held reservation per talent and policy (a database constraint): a talent paid by a
+    proactive entitlement cannot be paid again through an application, nor twice through either."""
+
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="reservations")
+    talent = models.ForeignKey("registry.Talent", on_delete=models.PROTECT, related_name="reservations")
+    budget_year = models.PositiveSmallIntegerField(_("预算年度"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    source = models.CharField(_("兑现途径"), max_length=12, choices=ReservationSource.choices)
+    reference = models.CharField(_("来源"), max_length=80)  # e.g. "application:123", "entitlement"
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.HELD
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预算占用")
+        verbose_name_plural = _("预算占用")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "talent"],
+                condition=Q(status="held"),
+                name="reservation_one_per_talent_policy",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reservation_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="held", released_at__isnull=True)
+                | Q(status="released", released_at__isnull=False),
+                name="reservation_release_stamped",
+            ),
+        ]
+        indexes = [models.Index(fields=["reference"], name="reservation_reference")]

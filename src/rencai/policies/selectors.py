@@ -4,14 +4,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
 from rencai.accounts.models import User
 from rencai.core.access import Action, home_region_id, may, visible_to
 from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.policies.models import (
-    BUDGET_HOLDING,
     Entitlement,
     EntitlementStatus,
     MatchRun,
@@ -102,16 +101,11 @@ def version_in_force(policy: Policy, day: dt.date) -> PolicyVersion | None:
 
 
 def committed_amounts(policy_ids: list[int], year: int) -> dict[int, tuple]:
-    """Per policy: (total committed, committed in `year`) by entitlements that hold budget."""
-    holding = Entitlement.objects.filter(policy_id__in=policy_ids, status__in=BUDGET_HOLDING)
-    totals = dict(holding.values("policy_id").annotate(s=Sum("amount")).values_list("policy_id", "s"))
-    yearly = dict(
-        holding.filter(budget_year=year)
-        .values("policy_id")
-        .annotate(s=Sum("amount"))
-        .values_list("policy_id", "s")
-    )
-    return {pid: (totals.get(pid) or 0, yearly.get(pid) or 0) for pid in policy_ids}
+    """Per policy: (total committed, committed in `year`), from the budget ledger: entitlements holding
+    budget, applications and rewards alike."""
+    from rencai.policies import ledger
+
+    return ledger.committed(policy_ids, year)
 
 
 def entitlements_for(user: User, *, policy: Policy | None = None, status: str = "") -> QuerySet:

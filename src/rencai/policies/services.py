@@ -12,6 +12,7 @@ from rencai.core import audit
 from rencai.core.access import Action, require, visible_to
 from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFailed, problem
 from rencai.core.models import Region
+from rencai.policies import ledger
 from rencai.policies.engine import RuleError, compile_rule
 from rencai.policies.models import Entitlement, EntitlementStatus, Policy, PolicyVersion, VersionStatus
 
@@ -318,6 +319,7 @@ def decline_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
     before = audit.snapshot(entitlement)
     entitlement.status = EntitlementStatus.DECLINED
     entitlement.save(update_fields=["status", "updated_at"])
+    ledger.release(policy_id=entitlement.policy_id, talent_id=entitlement.talent_id)
     audit.record_change(
         actor=actor,
         action="policy.offer_decline",

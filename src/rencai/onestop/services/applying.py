@@ -2,7 +2,8 @@
 
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from rencai.accounts.models import User
 from rencai.core import idempotency
@@ -17,11 +18,32 @@ from rencai.onestop.models import (
     GoldCard,
     Outcome,
     ServiceItem,
+    reservation_reference,
 )
 from rencai.onestop.services.materials import NewMaterial, _attach_library, _store_material, _talent_for
 from rencai.onestop.services.parties import _applicant_users, _link, _tell, _window_officers
 from rencai.onestop.statemachine import APPLICANT, transition
+from rencai.policies import ledger
+from rencai.policies.models import Policy, ReservationSource
 from rencai.registry.models import Talent
+
+
+class AlreadyOpen(DomainError):
+    status = 409
+
+    def __init__(self, offered: bool = False):
+        if offered:
+            super().__init__(
+                ErrorCode.ALREADY_OPEN,
+                "您已收到该事项的免申即享要约，请在“我的办事”中一键确认，无需再次申请",
+                "You already have a proactive offer for this service: confirm it instead of applying",
+            )
+        else:
+            super().__init__(
+                ErrorCode.ALREADY_OPEN,
+                "该事项已有正在办理的申请",
+                "An application for this service is already open",
+            )
 
 
 class Ineligible(DomainError):
@@ -43,12 +65,11 @@ class Ineligible(DomainError):
 def _check_can_apply(talent: Talent, item: ServiceItem, form_data: dict) -> None:
     if selectors.item_in_region(item.code, talent.region) != item:
         raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
-    if Application.objects.filter(talent=talent, item__code=item.code, state__in=OPEN_STATES).exists():
-        raise DomainError(
-            ErrorCode.ALREADY_OPEN,
-            "该事项已有正在办理的申请",
-            "An application for this service is already open",
-        )
+    open_states = Application.objects.filter(
+        talent=talent, item__code=item.code, state__in=[*OPEN_STATES, ApplicationState.OFFERED]
+    ).values_list("state", flat=True)
+    for state in open_states:
+        raise AlreadyOpen(offered=state == ApplicationState.OFFERED)
     if (
         item.outcome == Outcome.GOLD_CARD
         and GoldCard.objects.filter(talent=talent, status=CardStatus.ACTIVE).exists()
@@ -81,12 +102,22 @@ def apply(
     form_data = dict(form_data or {})
 
     def create() -> Application:
-        _check_can_apply(talent, item, form_data)
-        eligibility = selectors.eligibility_of(talent, item)
-        if not eligibility.eligible:
-            raise Ineligible(eligibility)
-        key = idempotency_key or uuid.uuid4().hex
-        return _create_application(actor, talent, item, eligibility, materials, form_data, key, submit)
+        with transaction.atomic():
+            # One applicant's requests are serialised on their registry row: twenty identical requests
+            # at once find the first one's application instead of racing past the check below (the
+            # partial unique index on open applications is the backstop).
+            Talent.objects.select_for_update().filter(pk=talent.pk).first()
+            earlier = idempotency_key and Application.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier:  # a twin with the same key held the lock first: answer with its application
+                if not (earlier.talent_id == talent.pk and earlier.item_id == item.pk):
+                    raise idempotency.KeyReused()
+                return earlier
+            _check_can_apply(talent, item, form_data)
+            eligibility = selectors.eligibility_of(talent, item)
+            if not eligibility.eligible:
+                raise Ineligible(eligibility)
+            key = idempotency_key or uuid.uuid4().hex
+            return _create_application(actor, talent, item, eligibility, materials, form_data, key, submit)
 
     if not idempotency_key:
         return create()
@@ -100,6 +131,8 @@ def apply(
 
 def _create_application(actor, talent, item, eligibility, materials, form_data, key, submit) -> Application:
     with transaction.atomic():
+        if submit:
+            _reserve(talent, eligibility, key)
         for given in materials or []:
             _store_material(actor=actor, talent=talent, given=given)
         application = Application(
@@ -113,16 +146,38 @@ def _create_application(actor, talent, item, eligibility, materials, form_data, 
             idempotency_key=key,
             submitted_by=actor,
         )
-        transition(
-            application,
-            ApplicationState.SUBMITTED if submit else ApplicationState.DRAFT,
-            actor=actor,
-            role=APPLICANT,
-        )
+        try:
+            with transaction.atomic():
+                transition(
+                    application,
+                    ApplicationState.SUBMITTED if submit else ApplicationState.DRAFT,
+                    actor=actor,
+                    role=APPLICANT,
+                )
+        except IntegrityError:
+            if Application.objects.filter(idempotency_key=key).exists():
+                raise  # a retry with the same key: `once` answers with the first application
+            raise AlreadyOpen() from None
         missing = _attach_library(application)
         if submit:
             _announce_submission(application, missing)
     return application
+
+
+def _reserve(talent: Talent, eligibility: selectors.Eligibility, key: str) -> None:
+    """The money the application would pay is reserved from the policy's budget at submission: refused
+    when the budget cannot cover it or the talent is already paid under the policy by any route."""
+    if not eligibility.checked or not eligibility.amount:
+        return
+    policy_id = Policy.objects.filter(code=eligibility.policy_code).values_list("pk", flat=True).get()
+    ledger.reserve(
+        policy_id=policy_id,
+        talent_id=talent.pk,
+        amount=eligibility.amount,
+        year=timezone.localdate().year,
+        source=ReservationSource.APPLICATION,
+        reference=reservation_reference(key),
+    )
 
 
 def _announce_submission(application: Application, missing: list[str]) -> None:
@@ -146,6 +201,13 @@ def _announce_submission(application: Application, missing: list[str]) -> None:
 def submit_draft(*, actor: User, application: Application) -> Application:
     _visible(actor, application)
     with transaction.atomic():
+        Talent.objects.select_for_update().filter(pk=application.talent_id).first()
+        _check_can_apply(application.talent, application.item, application.form_data)
+        eligibility = selectors.eligibility_of(application.talent, application.item)
+        if not eligibility.eligible:
+            raise Ineligible(eligibility)
+        _reserve(application.talent, eligibility, application.idempotency_key)
+        application.amount = eligibility.amount
         transition(application, ApplicationState.SUBMITTED, actor=actor)
         missing = _attach_library(application)
         _announce_submission(application, missing)

@@ -1,17 +1,20 @@
 """The daily deadline sweep: reminders of steps turning yellow, escalation of overdue (red) ones."""
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from rencai.core import audit
-from rencai.core.calendar import add_working_days
+from rencai.core.calendar import add_working_days_or_estimate
 from rencai.onestop.models import DepartmentHead, StepState, StepTask
 from rencai.onestop.services.parties import _department_users, _tell
 from rencai.registry.models import Department
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -19,15 +22,28 @@ class SweepReport:
     reminded: int = 0
     escalated: int = 0
     notifications: int = 0
+    # Years the calendar lacks: "due within one working day" was counted Monday to Friday there
+    calendar_missing: list[int] = field(default_factory=list)
 
 
 def sweep_step_deadlines(*, today: dt.date | None = None) -> SweepReport:
     """Remind departments of steps due within one working day (yellow) and escalate overdue ones (red)
     to the department head. Set-based (one grouped count and one UPDATE per colour) and idempotent: a step
-    is reminded once and escalated once."""
+    is reminded once and escalated once.
+
+    While the calendar lacks the next working day's year (31 December before next year's holidays are
+    entered) the sweep still runs, counting that year Monday to Friday: a holiday can then only move a
+    reminder to the next day's sweep, never lose it. The gap is logged and recorded in the audit entry."""
     today = today or timezone.localdate()
-    soon = add_working_days(today, 1)
-    report = SweepReport()
+    estimate = add_working_days_or_estimate(today, 1)
+    soon = estimate.day
+    report = SweepReport(calendar_missing=list(estimate.assumed_years))
+    if not estimate.exact:
+        logger.warning(
+            "reminder sweep on %s: calendar lacks %s, counted Monday to Friday",
+            today,
+            report.calendar_missing,
+        )
     with transaction.atomic():
         pending = StepTask.objects.filter(state=StepState.PENDING)
         yellow = pending.filter(due_on__gte=today, due_on__lte=soon, reminded_at__isnull=True)
@@ -65,7 +81,12 @@ def sweep_step_deadlines(*, today: dt.date | None = None) -> SweepReport:
             actor=None,
             action="onestop.reminder_sweep",
             object_type="onestop",
-            detail={"today": today, "reminded": report.reminded, "escalated": report.escalated},
+            detail={
+                "today": today,
+                "reminded": report.reminded,
+                "escalated": report.escalated,
+                "calendar_missing": report.calendar_missing,
+            },
         )
     return report
 

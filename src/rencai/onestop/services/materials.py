@@ -52,6 +52,9 @@ def _store_material(*, actor, talent: Talent, given: NewMaterial) -> Material:
                 )
             ]
         )
+    # Two uploads of the same type at once: the second waits here and replaces the first, instead of
+    # both inserting a current material (the unique constraint would fail one with an error).
+    Talent.objects.select_for_update().filter(pk=talent.pk).first()
     Material.objects.filter(talent=talent, material_type=material_type, is_current=True).update(
         is_current=False
     )

@@ -24,3 +24,10 @@ class Command(BaseCommand):
             f"用时 {ms:.0f} ms\n(reminded {report.reminded}, escalated {report.escalated}, "
             f"notifications {report.notifications})"
         )
+        if report.calendar_missing:
+            years = ", ".join(str(year) for year in report.calendar_missing)
+            self.stderr.write(
+                f"工作日历缺少 {years} 年：临近时限按周一至周五估算，请系统管理员录入该年节假日安排。\n"
+                f"(the working-day calendar lacks {years}: 'due soon' was counted Monday to Friday; "
+                "an administrator must enter that year's holidays)"
+            )
