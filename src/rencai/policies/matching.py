@@ -82,9 +82,10 @@ def eligibility_frame(frame: pl.DataFrame, in_force: list[VersionInForce]) -> pl
 
 
 def current_entitlements() -> pl.DataFrame:
+    """Every entitlement row: declined and revoked ones too, so that a talent who said no (or lost the
+    benefit) is not offered it again by the next run (the row is unique per talent and policy)."""
     return read_query(
-        "SELECT id, talent_id, policy_id, status, queue_position FROM policies_entitlement WHERE status IN "
-        "('offered', 'granted', 'queued', 'flagged')",
+        "SELECT id, talent_id, policy_id, status, queue_position FROM policies_entitlement",
         [],
         {
             "entitlement_id": pl.Int64,
