@@ -210,3 +210,14 @@ def test_a_budget_change_reaches_the_accounts_and_cannot_go_below_what_is_commit
     policy.refresh_from_db()
     assert draft.status == "draft" and policy.budget_total == Decimal("2000")  # nothing half-written
     assert _account(policy).limit == Decimal("2000")
+
+
+def test_ledger_check_command_reports_balance_and_discrepancies(world, issue):
+    from django.core.management import CommandError, call_command
+
+    policy = issue("p", "true", "100", budget_total=Decimal("1000"))
+    _reserve(policy, world.talent_a, "100")
+    call_command("ledger_check")
+    BudgetAccount.objects.filter(policy=policy, year=0).update(committed=Decimal("90"))
+    with pytest.raises(CommandError, match="1 处不符"):
+        call_command("ledger_check")
