@@ -13,8 +13,8 @@ class Command(BaseCommand):
         wrong = discrepancies()
         for row in wrong:
             self.stderr.write(
-                f"{row['policy']} {row['year'] or '总预算'}: 预算 {row['limit']}，账户已承诺 {row['committed']}，"
-                f"占用合计 {row['reserved']} (limit, committed, reserved)"
+                f"{row['policy']} {row['year'] or '总预算'}: 预算 {row['limit']}，"
+                f"账户已承诺 {row['committed']}，占用合计 {row['reserved']} (limit, committed, reserved)"
             )
         if wrong:
             raise CommandError(f"预算台账有 {len(wrong)} 处不符 ({len(wrong)} accounts do not balance)")
