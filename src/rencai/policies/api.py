@@ -226,7 +226,7 @@ def confirm_offer(request, entitlement_id: int):
 @router.post("/rules/validate", response=ValidationOut, summary="Validate a rule (problems with line/column)")
 def validate_rule(request, payload: RuleIn):
     expect = "number" if payload.expect == "number" else "bool"
-    problems = services.rule_problems(payload.rule, expect=expect)
+    problems = services.check_rule_text(actor=request.auth, source=payload.rule, expect=expect)
     return {"valid": not problems, "problems": problems}
 
 

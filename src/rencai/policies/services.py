@@ -17,10 +17,17 @@ from rencai.policies.engine import RuleError, compile_rule
 from rencai.policies.models import Entitlement, EntitlementStatus, Policy, PolicyVersion, VersionStatus
 
 
-def rule_problems(source: str, *, expect: str) -> list[dict]:
+def check_rule_text(*, actor: User, source: str, expect: str) -> list[dict]:
+    """The rule checker of the policy editor: for those who draft policies only (it parses whatever it
+    is sent, so it is no endpoint for every logged-in user), and nothing it checks is cached."""
+    require(actor, Action.DRAFT_POLICY)
+    return rule_problems(source, expect=expect, cache=False) if source.strip() else []
+
+
+def rule_problems(source: str, *, expect: str, cache: bool = True) -> list[dict]:
     """The problems of a rule as field errors (empty when the rule is valid)."""
     try:
-        compile_rule(source, expect=expect)
+        compile_rule(source, expect=expect, cache=cache)
     except RuleError as error:
         return [
             {

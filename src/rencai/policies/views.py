@@ -221,7 +221,7 @@ def rule_validate(request):
     if field not in RULE_FIELDS:
         raise NotFound()
     source = request.POST.get(field, "")
-    problems = services.rule_problems(source, expect=RULE_FIELDS[field]) if source.strip() else []
+    problems = services.check_rule_text(actor=request.user, source=source, expect=RULE_FIELDS[field])
     context = {"problems": problems, "empty": not source.strip(), "field": field}
     return render(request, "policies/_rule_problems.html", context)
 

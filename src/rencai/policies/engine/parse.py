@@ -84,9 +84,24 @@ def parse_rule(source: str) -> Node:
         raise RuleError([_too_deep(1, 1)]) from None
     if builder.problems:
         raise RuleError(builder.problems)
+    if _depth(root) > MAX_TREE_DEPTH:
+        # long chains (a + a + …, c ? x : c ? x : …) nest without brackets; the checker, the polars
+        # compiler and the explainer all recurse over the tree, so its depth is bounded here
+        raise RuleError([_too_deep(root.line, root.column)])
     return root
 
 
+def _depth(root: Node) -> int:
+    """The syntax tree's depth, measured without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.children())
+    return deepest
+
+
+MAX_TREE_DEPTH = 200
 MAX_RULE_LENGTH = 20_000
 MAX_NESTING = 100
 _OPENING, _CLOSING = "([{", ")]}"

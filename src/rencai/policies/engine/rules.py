@@ -52,14 +52,16 @@ class CompiledRule:
         return plan_rule(self)
 
 
-def compile_rule(source: str, *, expect: str = "bool") -> CompiledRule:
-    """Parse and check a rule; RuleError lists every problem. Compiled rules are cached by text."""
+def compile_rule(source: str, *, expect: str = "bool", cache: bool = True) -> CompiledRule:
+    """Parse and check a rule; RuleError lists every problem. Compiled rules are cached by text, except
+    with `cache=False`: a rule being typed is checked once and forgotten, so a stream of large throwaway
+    rules cannot grow the cache (it holds the rules policies actually use)."""
     if expect not in EXPECTATIONS:
         raise ValueError(f"expect must be one of {EXPECTATIONS}, not {expect!r}")
-    return _compile(source, expect)
+    return _compile(source, expect) if cache else _compile.__wrapped__(source, expect)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _compile(source: str, expect: str) -> CompiledRule:
     root = parse_rule(source)
     problems = check_rule(root, expect)
