@@ -58,6 +58,7 @@ class ErrorCode(TextChoices):
     BUDGET_EXHAUSTED = "budget_exhausted", _("预算余额不足")
     ALREADY_PAID = "already_paid", _("已享受该政策")
     BUDGET_BELOW_COMMITTED = "budget_below_committed", _("预算低于已承诺金额")
+    TOO_MANY_ATTEMPTS = "too_many_attempts", _("尝试次数过多")
 
 
 class DomainError(Exception):

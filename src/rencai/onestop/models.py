@@ -531,17 +531,22 @@ class VoucherRedemption(models.Model):
 
     tenancy = Tenancy(region="voucher__region", person="provider")
 
-    voucher = models.ForeignKey(EducationVoucher, on_delete=models.CASCADE, related_name="redemptions")
+    # null when the number tried matches no voucher: guesses are logged and throttled like other failures
+    voucher = models.ForeignKey(
+        EducationVoucher, null=True, blank=True, on_delete=models.CASCADE, related_name="redemptions"
+    )
+    number_tried = models.CharField(_("输入的券号"), max_length=40, blank=True)
     provider = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    result = models.CharField(max_length=20)  # ok, already_redeemed, cancelled
+    result = models.CharField(max_length=20)  # ok, already_redeemed, cancelled, not_found, throttled
 
     class Meta:
         verbose_name = _("教育券兑付记录")
         verbose_name_plural = _("教育券兑付记录")
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["provider", "-at"], name="voucher_redemption_provider")]
         constraints = [
             models.UniqueConstraint(
                 fields=["voucher"], condition=Q(result="ok"), name="voucher_redeemed_once"

@@ -22,7 +22,9 @@ from rencai.onestop.services.offers import OfferReport, confirm_offer, decline_o
 from rencai.onestop.services.outcomes import (
     CARD_VALIDITY_YEARS,
     DEFAULT_VOUCHER_AMOUNT,
+    FAILED_REDEMPTIONS_ALLOWED,
     GOLD_CARD_BENEFITS,
+    RedemptionsThrottled,
     VoucherRefused,
     issue_education_voucher,
     issue_gold_card,
@@ -38,6 +40,7 @@ from rencai.onestop.services.window import NoticeItem, accept, resubmit, return_
 __all__ = [
     "CARD_VALIDITY_YEARS",
     "DEFAULT_VOUCHER_AMOUNT",
+    "FAILED_REDEMPTIONS_ALLOWED",
     "GOLD_CARD_BENEFITS",
     "MAX_SLA_WORKING_DAYS",
     "Ineligible",
@@ -45,6 +48,7 @@ __all__ = [
     "NewMaterial",
     "NoticeItem",
     "OfferReport",
+    "RedemptionsThrottled",
     "StepSpec",
     "SweepReport",
     "VoucherRefused",

@@ -108,7 +108,7 @@ def issue_gold_card(*, application: Application) -> GoldCard:
 def issue_education_voucher(*, application: Application) -> EducationVoucher:
     today = timezone.localdate()
     voucher = EducationVoucher.objects.create(
-        voucher_number=f"JY{today.year}{secrets.token_hex(4).upper()}",
+        voucher_number=new_voucher_number(today.year),
         talent=application.talent,
         region=application.region,
         application=application,
@@ -120,6 +120,15 @@ def issue_education_voucher(*, application: Application) -> EducationVoucher:
         actor=None, action="onestop.voucher.issue", obj=voucher, detail={"voucher": voucher.voucher_number}
     )
     return voucher
+
+
+VOUCHER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
+
+
+def new_voucher_number(year: int) -> str:
+    """JY, the year, then 14 random base-32 characters (70 bits): a school cannot guess another family's
+    voucher, and the throttle below stops it from trying many."""
+    return f"JY{year}" + "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(14))
 
 
 def refer_housing_loan(*, application: Application) -> HousingLoanReferral:
@@ -177,12 +186,53 @@ class VoucherRefused(DomainError):
     status = 409
 
 
+class RedemptionsThrottled(DomainError):
+    status = 429
+
+
+# A school that gets this many refusals (unknown, cancelled or redeemed numbers) within the window is
+# refused for the rest of it: enough for typing mistakes, far too few to guess a 70-bit number.
+FAILED_REDEMPTIONS_ALLOWED = 10
+FAILED_REDEMPTIONS_WINDOW = dt.timedelta(minutes=15)
+
+
+def _log_refusal(provider: User, number: str, result: str, voucher: EducationVoucher | None = None) -> None:
+    VoucherRedemption.objects.create(
+        voucher=voucher, number_tried=number[:40], provider=provider, at=timezone.now(), result=result
+    )
+    audit.record(
+        actor=provider,
+        action="onestop.voucher.redeem_refused",
+        object_type="onestop.educationvoucher",
+        object_id=str(voucher.pk) if voucher else "",
+        detail={"number": number[:40], "result": result},
+    )
+
+
+def _throttled(provider: User) -> bool:
+    since = timezone.now() - FAILED_REDEMPTIONS_WINDOW
+    return (
+        VoucherRedemption.objects.filter(provider=provider, at__gte=since).exclude(result="ok").count()
+        >= FAILED_REDEMPTIONS_ALLOWED
+    )
+
+
 def redeem_voucher(*, provider: User, voucher_number: str) -> EducationVoucher:
     """A school redeems a voucher once. The conditional UPDATE … WHERE status = 'issued' lets exactly one of
-    two concurrent redemptions through; every attempt is logged, refused ones too."""
+    two concurrent redemptions through; every attempt is logged, refused ones and unknown numbers too, and
+    a school with too many refusals in a short time is stopped for a while."""
     require(provider, Action.REDEEM_VOUCHER)
-    voucher = EducationVoucher.objects.filter(voucher_number=voucher_number.strip().upper()).first()
+    number = voucher_number.strip().upper()
+    if _throttled(provider):
+        _log_refusal(provider, number, "throttled")
+        raise RedemptionsThrottled(
+            ErrorCode.TOO_MANY_ATTEMPTS,
+            f"兑付失败次数过多，请 {FAILED_REDEMPTIONS_WINDOW.seconds // 60} 分钟后再试",
+            f"Too many refused redemptions; try again in {FAILED_REDEMPTIONS_WINDOW.seconds // 60} minutes",
+        )
+    voucher = EducationVoucher.objects.filter(voucher_number=number).first()
     if voucher is None:
+        _log_refusal(provider, number, "not_found")
         raise NotFound("教育券不存在", "No such voucher")
     with transaction.atomic():
         # The row as the UPDATE finds it, locked so that the audit's "before" is exactly what it changed.
@@ -197,7 +247,9 @@ def redeem_voucher(*, provider: User, voucher_number: str) -> EducationVoucher:
             if updated
             else ("cancelled" if voucher.status == VoucherStatus.CANCELLED else "already_redeemed")
         )
-        VoucherRedemption.objects.create(voucher=voucher, provider=provider, at=now, result=result)
+        VoucherRedemption.objects.create(
+            voucher=voucher, number_tried=number[:40], provider=provider, at=now, result=result
+        )
         audit.record_change(
             actor=provider,
             action="onestop.voucher.redeem",
