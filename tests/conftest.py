@@ -17,6 +17,12 @@ def _frame_snapshots_of_this_run(settings, frame_snapshot_dir):
     settings.RENCAI_FRAME_DIR = str(frame_snapshot_dir)
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_of_this_test(settings, tmp_path):
+    """Each test's audit chain is anchored in its own file (the database starts empty for each test)."""
+    settings.RENCAI_AUDIT_ANCHOR = str(tmp_path / "audit-anchor.log")
+
+
 @pytest.fixture
 def regions(db):
     return ensure_quzhou_regions()

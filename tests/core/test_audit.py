@@ -19,6 +19,7 @@ from rencai.core.models import AuditChainHead, AuditEntry
 from rencai.registry import services
 
 APPEND_ONLY = importlib.import_module("rencai.core.migrations.0003_audit_append_only")
+ANCHOR = importlib.import_module("rencai.core.migrations.0007_audit_anchor")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -193,7 +194,7 @@ def test_the_model_refuses_to_save_or_delete_an_existing_entry(chain):
 
 
 @pytest.mark.django_db(transaction=True)  # the command reads what this test committed
-def test_rencai_verify_audit_command_passes_then_fails_after_tampering(regions):
+def test_rencai_verify_audit_command_passes_then_fails_after_tampering(regions, tmp_path):
     for n in range(3):
         audit.record(actor=None, action="test.cli", detail={"n": n})
     settings = connection.settings_dict
@@ -201,7 +202,7 @@ def test_rencai_verify_audit_command_passes_then_fails_after_tampering(regions):
         url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
     else:
         url = f"sqlite:///{settings['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url, "RENCAI_AUDIT_ANCHOR": str(tmp_path / "anchor.log")}
     command = [str(Path(sys.executable).with_name("rencai")), "verify_audit"]
 
     clean = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
@@ -328,3 +329,69 @@ def test_an_entry_is_filed_under_the_region_its_models_tenancy_names(world):
     assert audit.region_code_of(MaterialType(code="x", name="x")) == ""  # belongs to no region
     entry = audit.record(actor=None, action="policy.test", obj=version)
     assert entry.region_code == "330881"
+
+
+# Anchors outside the database ----------------------------------------------------------------
+
+
+def _rewind_head(to_seq: int) -> None:
+    """The attacker's second step on SQLite: rewind the head to match the shortened chain."""
+    entry = AuditEntry.objects.get(seq=to_seq)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditchainhead DISABLE TRIGGER core_auditchainhead_forward")
+        else:
+            cursor.execute(ANCHOR.SQLITE_BACKWARD[0])
+        cursor.execute(
+            "UPDATE core_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1", [to_seq, entry.hash]
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditchainhead ENABLE TRIGGER core_auditchainhead_forward")
+        else:
+            cursor.execute(ANCHOR.SQLITE_FORWARD[0])
+
+
+def test_a_deleted_tail_with_a_rewound_head_is_found_by_the_anchor(chain):
+    call_command("verify_audit", stdout=open(os.devnull, "w"))  # anchors the head outside the database
+    cut = chain[-2].seq
+    execute_bypassing_the_trigger("DELETE FROM core_auditentry WHERE seq >= %s", [cut])
+    _rewind_head(cut - 1)
+
+    report = verify_chain()
+    assert not report.ok and report.first_bad_seq == cut and "锚点" in report.reason
+    with pytest.raises(CommandError, match="末尾记录被删除"):
+        call_command("verify_audit")
+
+
+def test_every_hundredth_entry_is_anchored_as_it_is_written(world, django_capture_on_commit_callbacks):
+    audit.record(actor=None, action="test.first")
+    head = AuditChainHead.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):  # written once the entry is committed
+        for n in range(audit.ANCHOR_EVERY - head.last_seq % audit.ANCHOR_EVERY):
+            audit.record(actor=None, action="test.bulk", detail={"n": n})
+    lines = Path(audit.anchor_path()).read_text().split("\n")
+    chain_id, seq, digest, _at = lines[0].split()
+    head.refresh_from_db()
+    assert (chain_id, int(seq), digest) == (head.chain_id, head.last_seq, head.last_hash)
+    assert int(seq) % audit.ANCHOR_EVERY == 0
+    assert oct(os.stat(audit.anchor_path()).st_mode & 0o777) == "0o600"
+
+
+def test_a_replaced_chain_is_found_by_the_anchor(chain):
+    call_command("verify_audit", stdout=open(os.devnull, "w"))
+    with connection.cursor() as cursor:  # a wholly new log: the head is given another chain id
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditchainhead DISABLE TRIGGER core_auditchainhead_forward")
+        else:
+            cursor.execute(ANCHOR.SQLITE_BACKWARD[0])
+        cursor.execute("UPDATE core_auditchainhead SET chain_id = 'f' WHERE id = 1")
+    report = verify_chain()
+    assert not report.ok and "整体替换" in report.reason
+
+
+def test_the_head_only_moves_forward_on_both_databases(chain):
+    with pytest.raises(DatabaseError, match="only moves forward"), transaction.atomic():
+        AuditChainHead.objects.filter(id=1).update(last_seq=1)
+    with pytest.raises(DatabaseError, match="only moves forward"), transaction.atomic():
+        AuditChainHead.objects.filter(id=1).update(chain_id="forged")
+    assert AuditChainHead.objects.get().last_seq == chain[-1].seq

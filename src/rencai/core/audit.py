@@ -3,14 +3,19 @@
 import datetime as dt
 import hashlib
 import json
+import os
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from rencai.core.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
+ANCHOR_EVERY = 100  # every hundredth entry's hash is also written outside the database
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -52,6 +57,9 @@ def record(
         region_code = region_code or region_code_of(obj)
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        if not head.chain_id:
+            head.chain_id = uuid.uuid4().hex
+            AuditChainHead.objects.filter(id=1).update(chain_id=head.chain_id)
         entry = AuditEntry(
             seq=head.last_seq + 1,
             at=timezone.now(),
@@ -59,7 +67,7 @@ def record(
             actor_label=getattr(actor, "username", "") or "system",
             action=action,
             object_type=object_type,
-            object_id=object_id,
+            object_id=str(object_id),  # a number would hash differently once read back as text
             region_code=region_code,
             ip=ip,
             detail=json.loads(json.dumps(detail or {}, default=str)),
@@ -68,7 +76,50 @@ def record(
         entry.hash = _hash(entry)
         entry.save(force_insert=True)
         AuditChainHead.objects.filter(id=1).update(last_seq=entry.seq, last_hash=entry.hash)
+        if entry.seq % ANCHOR_EVERY == 0:
+            chain_id, seq, digest = head.chain_id, entry.seq, entry.hash
+            transaction.on_commit(lambda: _write_anchor(chain_id, seq, digest))
     return entry
+
+
+# -- anchors: the chain's head written outside the database ------------------------------------------
+# Someone who can write the database can delete the chain's tail and rewind the head with it; the
+# anchor file (append-only, 0600, best on another volume or an append-only mount) still remembers how
+# far the chain reached and with which hash, so `verify_chain` finds the deletion on both databases.
+
+
+def anchor_path() -> Path:
+    configured = getattr(settings, "RENCAI_AUDIT_ANCHOR", "") or os.environ.get("RENCAI_AUDIT_ANCHOR", "")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "audit-anchor.log"
+
+
+def _write_anchor(chain_id: str, seq: int, digest: str) -> None:
+    path = anchor_path()
+    line = f"{chain_id} {seq} {digest} {timezone.now().isoformat(timespec='seconds')}\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line.encode())
+    finally:
+        os.close(descriptor)
+
+
+def anchor_now() -> None:
+    """Write the chain's current head to the anchor file (after a successful verification)."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and head.chain_id and head.last_seq:
+        _write_anchor(head.chain_id, head.last_seq, head.last_hash)
+
+
+def _anchors() -> list[tuple[str, int, str]]:
+    path = anchor_path()
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1].isdigit():
+            found.append((parts[0], int(parts[1]), parts[2]))
+    return found
 
 
 # Columns a snapshot never copies: ciphertexts and blind indexes of personal data (the masked copy is kept)
@@ -145,4 +196,24 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and head.last_seq != count:
         return ChainReport(count, False, count + 1, "entries removed from the end / 末尾记录被删除")
+    return _check_anchors(head, count)
+
+
+def _check_anchors(head: AuditChainHead | None, count: int) -> ChainReport:
+    """Every anchored (sequence, hash) of this chain must still be in it; a chain other than the one
+    last anchored means the log was replaced."""
+    anchors = _anchors()
+    if not anchors:
+        return ChainReport(count, True)
+    if head is None or head.chain_id != anchors[-1][0]:
+        return ChainReport(count, False, 1, "chain replaced since its last anchor / 审计链已被整体替换")
+    for chain_id, seq, digest in anchors:
+        if chain_id != head.chain_id:
+            continue
+        if seq > count:
+            return ChainReport(
+                count, False, count + 1, "entries removed from the end / 末尾记录被删除（锚点）"
+            )
+        if AuditEntry.objects.filter(seq=seq).values_list("hash", flat=True).first() != digest:
+            return ChainReport(count, False, seq, "anchored entry rewritten / 锚定记录被改写")
     return ChainReport(count, True)

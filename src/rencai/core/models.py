@@ -85,6 +85,8 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # names this chain in the anchor file outside the database (core.audit.anchor)
+    chain_id = models.CharField(max_length=32, default="", blank=True)
 
 
 class CalendarSource(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rencai.core.audit import verify_chain
+from rencai.core.audit import anchor_now, verify_chain
 
 
 class Command(BaseCommand):
@@ -15,6 +15,7 @@ class Command(BaseCommand):
                 f"审计链在第 {report.first_bad_seq} 条处断裂：{report.reason} "
                 f"(audit chain broken at entry {report.first_bad_seq})"
             )
+        anchor_now()  # the verified head is remembered outside the database
         self.stdout.write(
             f"审计链完整，共 {report.entries} 条 / audit chain intact, {report.entries} entries"
         )
