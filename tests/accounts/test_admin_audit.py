@@ -45,7 +45,8 @@ def test_a_role_change_in_the_admin_is_audited_with_before_and_after(client, wor
     assert target.role == "county_org_dept" and target.is_staff
     entry = AuditEntry.objects.get(action="accounts.user.rights_change")
     assert entry.actor_id == root.pk and entry.object_id == str(target.pk)
-    assert entry.detail["before"]["role"] == "department" and entry.detail["after"]["role"] == "county_org_dept"
+    before, after = entry.detail["before"], entry.detail["after"]
+    assert before["role"] == "department" and after["role"] == "county_org_dept"
     assert {"role", "is_staff", "department_id"} <= set(entry.detail["changed"])
     assert "password" not in entry.detail["after"]
     assert AuditEntry.objects.filter(action="admin.change", object_type="accounts.user").exists()
