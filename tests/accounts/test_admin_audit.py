@@ -65,4 +65,3 @@ def test_a_groups_permissions_changed_in_the_admin_are_in_the_chain(client, worl
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="admin.change", object_type="auth.group")
     assert entry.object_id == str(group.pk) and "权限" in entry.detail["change"]
-
