@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from rencai.core.files import append_private
 from rencai.core.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -94,13 +95,9 @@ def anchor_path() -> Path:
 
 
 def _write_anchor(chain_id: str, seq: int, digest: str) -> None:
-    path = anchor_path()
-    line = f"{chain_id} {seq} {digest} {timezone.now().isoformat(timespec='seconds')}\n"
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(descriptor, line.encode())
-    finally:
-        os.close(descriptor)
+    append_private(
+        anchor_path(), f"{chain_id} {seq} {digest} {timezone.now().isoformat(timespec='seconds')}\n"
+    )
 
 
 def anchor_now() -> None:

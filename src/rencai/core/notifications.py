@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from django_tasks import task
 
 from rencai.core.errors import NotFound
+from rencai.core.files import append_private
 from rencai.core.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ class FileChannel(Channel):
             f"\tkind={notification.kind}\t{notification.subject}\t{_one_line(notification.body)}"
             f"\t{notification.link}\n"
         )
-        with _file_lock, path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
+        with _file_lock:
+            append_private(path, line)
 
 
 class EmailChannel(Channel):
@@ -101,8 +102,8 @@ def file_sms_gateway(phone: str, text: str) -> None:
     from rencai.core.masking import mask_phone
 
     path = Path(getattr(settings, "RENCAI_SMS_LOG", settings.VAR_DIR / "sms.log"))
-    with _file_lock, path.open("a", encoding="utf-8") as handle:
-        handle.write(f"{timezone.now().isoformat()}\t{mask_phone(phone)}\t{_one_line(text)}\n")
+    with _file_lock:
+        append_private(path, f"{timezone.now().isoformat()}\t{mask_phone(phone)}\t{_one_line(text)}\n")
 
 
 def channels() -> list[Channel]:
