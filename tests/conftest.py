@@ -32,3 +32,8 @@ def regions(db):
 def world(regions):
     """Two counties with an enterprise, talents and one user per role: the matrix every scope test uses."""
     return factories.build_world(regions)
+
+
+@pytest.fixture(autouse=True)
+def _token_revocations_of_this_test(settings, tmp_path):
+    settings.RENCAI_TOKEN_REVOCATIONS = str(tmp_path / "token-revocations")

@@ -9,8 +9,9 @@ from rencai.accounts.models import ApiToken
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         row = (
-            ApiToken.objects.select_related("user", "user__region")
-            .filter(key_hash=ApiToken.hash_key(token), revoked=False, user__is_active=True)
+            ApiToken.usable()
+            .select_related("user", "user__region")
+            .filter(key_hash=ApiToken.hash_key(token))
             .first()
         )
         if row is None:

@@ -1,10 +1,12 @@
 """Users, their role and where they belong (region, department, enterprise), and API tokens."""
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,8 +55,12 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+TOKEN_LIFETIME = dt.timedelta(days=90)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the API. Only a hash is stored; the key is shown once at creation."""
+    """A bearer token for the API. Only a hash is stored; the key is shown once at creation. A token
+    expires (90 days by default) and its owner can revoke it at any time, or all of them at logout."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("名称"), max_length=100, default="default")
@@ -62,7 +68,9 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -73,7 +81,23 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str = "default") -> tuple["ApiToken", str]:
+    def issue(
+        cls, user: User, name: str = "default", lifetime: dt.timedelta | None = TOKEN_LIFETIME
+    ) -> tuple["ApiToken", str]:
         key = "rc_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=cls.hash_key(key), prefix=key[:8])
+        expires = timezone.now() + lifetime if lifetime is not None else None
+        token = cls.objects.create(
+            user=user, name=name, key_hash=cls.hash_key(key), prefix=key[:8], expires_at=expires
+        )
         return token, key
+
+    @classmethod
+    def usable(cls):
+        """Tokens that authenticate now: not revoked, not expired, of an active user."""
+        return cls.objects.filter(revoked=False, user__is_active=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        )
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

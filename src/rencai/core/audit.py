@@ -119,8 +119,9 @@ def _anchors() -> list[tuple[str, int, str]]:
     return found
 
 
-# Columns a snapshot never copies: ciphertexts and blind indexes of personal data (the masked copy is kept)
-SEALED_SUFFIXES = ("_ciphertext", "_index")
+# Columns a snapshot never copies: ciphertexts and blind indexes of personal data (the masked copy is
+# kept), and hashes of secret keys (API tokens)
+SEALED_SUFFIXES = ("_ciphertext", "_index", "key_hash")
 
 
 def snapshot(obj) -> dict:
