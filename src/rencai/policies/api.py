@@ -82,7 +82,10 @@ class RuleIn(Schema):
     expect: str = "bool"  # "bool" (eligibility) or "number" (amount)
 
 
-class ProblemOut(Schema):
+class RuleProblemOut(Schema):
+    """A problem of a rule at its line and column (named apart from core's ProblemOut: one name, one shape
+    in the OpenAPI document)."""
+
     code: str
     line: int
     column: int
@@ -92,7 +95,7 @@ class ProblemOut(Schema):
 
 class ValidationOut(Schema):
     valid: bool
-    problems: list[ProblemOut]
+    problems: list[RuleProblemOut]
 
 
 class WithdrawIn(Schema):
