@@ -42,7 +42,9 @@ def parse_args() -> argparse.Namespace:
         "--reuse", action="store_true", help="keep the database and its data; skip `rencai demo`"
     )
     parser.add_argument("--requests", type=int, default=100, help="requests per measured series")
-    parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the .xlsx import (0: skip)")
+    parser.add_argument(  # 50,000 is the most one import takes (registry.importers.reading)
+        "--import-rows", type=int, default=50_000, help="rows of the .xlsx import (0: skip)"
+    )
     parser.add_argument(
         "--no-explain", action="store_true", help="skip EXPLAIN ANALYZE of the list page queries"
     )

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from rencai.core import audit
 from rencai.core.access import Action, require
+from rencai.core.spreadsheets import text_row
 from rencai.policies.simulation import Simulation
 from rencai.registry import selectors as registry_selectors
 
@@ -38,7 +39,7 @@ def simulation_workbook(*, actor, simulation: Simulation) -> bytes:
         sheet.append(header)
         counts[title] = 0
         for row in _talent_rows(actor, ids, simulation.region_names):
-            sheet.append(row)
+            sheet.append(text_row(sheet, row))  # a talent's name is text, never a formula
             counts[title] += 1
     buffer = io.BytesIO()
     workbook.save(buffer)

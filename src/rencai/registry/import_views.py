@@ -5,16 +5,20 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.datastructures import MultiValueDict
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode
+from rencai.core.spreadsheets import text_row
 from rencai.registry import importers
 from rencai.registry.models import ImportBatch
 
@@ -40,14 +44,50 @@ class ImportForm(forms.Form):
         return upload
 
 
+# An upload's multipart envelope and the form's other fields, on top of the file itself.
+ENVELOPE_BYTES = 64 * 1024
+
+
+class _UploadBound(FileUploadHandler):
+    """Stops reading an upload once past the import limit, instead of spooling all of it to disk first."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > importers.MAX_IMPORT_BYTES:
+            self.exceeded = True
+            raise StopUpload(connection_reset=True)  # the rest of the body is not read
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler keeps the file
+
+
+@csrf_exempt  # the token is checked by csrf_protect in _import_page, once the upload handlers are in place
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     require(request.user, Action.IMPORT_REGISTRY)
+    bound = None
+    if request.method == "POST":
+        declared = _content_length(request)
+        if declared > importers.MAX_IMPORT_BYTES + ENVELOPE_BYTES:  # refused before a byte is read
+            return _too_large_page(request, declared)
+        bound = _UploadBound(request)
+        request.upload_handlers.insert(0, bound)
+    return _import_page(request, bound)
+
+
+@csrf_protect
+def _import_page(request, bound: _UploadBound | None):
     template_kind = request.GET.get("template")
     if template_kind in ImportBatch.Kind.values:
         return _template_download(template_kind)
     form = ImportForm(request.POST or None, request.FILES or None)
+    if bound is not None and bound.exceeded:
+        return _too_large_page(request, importers.MAX_IMPORT_BYTES + 1, request.POST)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -66,8 +106,28 @@ def import_upload(request):
             form.add_error(None, error.message)
         else:
             return redirect("registry:import_report", pk=batch.pk)
+    return _page(request, form)
+
+
+def _page(request, form: ImportForm, status: int = 200):
     recent = importers.import_batches_for(request.user).order_by("-created_at")[:10]
-    return render(request, "registry/import.html", {"form": form, "recent": recent})
+    return render(request, "registry/import.html", {"form": form, "recent": recent}, status=status)
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large_page(request, size: int, data=None):
+    """The upload page again, with the size refusal on the file field: 413, as a proxy would answer."""
+    form = ImportForm(data or {}, MultiValueDict())
+    form.is_valid()  # cleaned, so that the size refusal can stand in for "this field is required"
+    form.errors.clear()
+    form.add_error("file", importers.too_large(size).message)
+    return _page(request, form, status=413)
 
 
 def _template_download(kind: str) -> HttpResponse:
@@ -125,9 +185,8 @@ def _rejected_rows_download(batch: ImportBatch, english: bool) -> HttpResponse:
     sheet.append(["行号", "记录", "字段", "原因"] if not english else ["Row", "Record", "Field", "Reason"])
     for entry in batch.rows:
         for reason in entry["reasons"]:
-            sheet.append(
-                [entry["row"], entry["label"], reason.get("field", ""), _reason_text(reason, english)]
-            )
+            row = [entry["row"], entry["label"], reason.get("field", ""), _reason_text(reason, english)]
+            sheet.append(text_row(sheet, row))  # labels and reasons quote the uploaded cells
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -1,17 +1,19 @@
 """Bulk import of talents and enterprises from .xlsx or .csv: every row validated, all or nothing, upserted.
 
-A file is read (python-calamine for .xlsx, the csv module for .csv in UTF-8 or GB18030), its header mapped
-to the column set (Chinese headers, English aliases), each row cleaned by the same functions as the
-forms (`services.clean_talent`, `services.clean_enterprise`), then checked against the actor's scope, the
-other rows of the file and the database. By default one rejected row means nothing is written; with
-`accept_partial` the accepted rows are written. Writes are one transaction keyed by the ID-number blind
-index or the credit code; a row equal to what is stored is not rewritten, so importing the same file twice
-changes nothing. One `ImportBatch` keeps the report and one audit entry records the batch.
+A file is read within limits in a child process (python-calamine for .xlsx, the csv module for .csv in
+UTF-8 or GB18030), its header mapped to the column set (Chinese headers, English aliases), each row cleaned
+by the same functions as the forms (`services.clean_talent`, `services.clean_enterprise`), then checked
+against the actor's scope, the other rows of the file and the database. By default one rejected row means
+nothing is written; with `accept_partial` the accepted rows are written. Writes are one transaction keyed
+by the ID-number blind index or the credit code; a row equal to what is stored is not rewritten, so
+importing the same file twice changes nothing. One `ImportBatch` keeps the report and one audit entry
+records the batch.
 
-The modules follow a file through the import: `reading` (the upload checked, its rows read), `columns` (the
-column set, the header and cells mapped onto it), `kinds` (a row cleaned into stored values), `planning`
-(each row rejected, created, updated or unchanged), `writing` (`import_file`: the transactional write,
-report and audit); `batches` reads batches back and `template` builds the empty import file.
+The modules follow a file through the import: `reading` (the upload checked and its limits, its rows read
+by `reader_process` in a child process that may die without harm), `columns` (the column set, the header
+and cells mapped onto it), `kinds` (a row cleaned into stored values), `planning` (each row rejected,
+created, updated or unchanged), `writing` (`import_file`: the transactional write, report and audit);
+`batches` reads batches back and `template` builds the empty import file.
 """
 
 from rencai.core import crypto
@@ -22,12 +24,21 @@ from rencai.registry.importers.batches import (
     get_import_batch,
     import_batches_for,
 )
-from rencai.registry.importers.reading import MAX_IMPORT_BYTES, ImportRefused, check_upload
+from rencai.registry.importers.reading import (
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_COLUMNS,
+    MAX_IMPORT_ROWS,
+    ImportRefused,
+    check_upload,
+    too_large,
+)
 from rencai.registry.importers.template import template_workbook
 from rencai.registry.importers.writing import import_file
 
 __all__ = [
     "MAX_IMPORT_BYTES",
+    "MAX_IMPORT_COLUMNS",
+    "MAX_IMPORT_ROWS",
     "STATUS_LABELS",
     "ImportRefused",
     "PermissionDenied",  # raised by import_file; callers catch it from here
@@ -38,4 +49,5 @@ __all__ = [
     "import_batches_for",
     "import_file",
     "template_workbook",
+    "too_large",
 ]

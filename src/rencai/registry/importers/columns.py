@@ -1,7 +1,7 @@
 """The import column set per kind, and how a file's header and cells become input values keyed by column."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -318,7 +318,7 @@ def _region_lookup() -> dict[str, str]:
 # --- rows of a file -----------------------------------------------------------------------------------------
 
 
-def rows_of(kind: str, raw_rows: Iterator[list]) -> tuple[list[RowInput], set[str], list[str]]:
+def rows_of(kind: str, raw_rows: Iterable[list]) -> tuple[list[RowInput], set[str], list[str]]:
     """Map the header, then turn each non-blank row into input values keyed by column."""
     numbered = enumerate(raw_rows, start=1)
     header = _header_row(numbered)
@@ -367,8 +367,8 @@ def _input_rows(kind: str, numbered: Iterator[tuple[int, list]], positions: dict
             continue
         if len(rows) >= MAX_IMPORT_ROWS:
             raise ImportRefused(
-                f"单个文件最多 {MAX_IMPORT_ROWS:,} 行，请拆分后分批导入",
-                f"A file may hold at most {MAX_IMPORT_ROWS:,} rows; split it",
+                f"单个文件最多 {MAX_IMPORT_ROWS:,} 行数据，请拆分后分批导入",
+                f"A file may hold at most {MAX_IMPORT_ROWS:,} rows of data; split it",
             )
         row = RowInput(number=number, values={})
         for key, index in positions.items():

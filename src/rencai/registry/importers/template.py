@@ -4,6 +4,7 @@ import io
 
 from django.utils import translation
 
+from rencai.core.spreadsheets import text_row
 from rencai.registry.importers.columns import CHOICES, COLUMNS, Column
 
 
@@ -18,8 +19,8 @@ def template_workbook(kind: str) -> bytes:
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one active worksheet
     sheet.title = "导入数据"
-    sheet.append([column.label for column in columns])
-    sheet.append([column.example for column in columns])
+    sheet.append(text_row(sheet, [column.label for column in columns]))
+    sheet.append(text_row(sheet, [column.example for column in columns]))
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="B71C1C" if column.required else "000000")
@@ -33,9 +34,8 @@ def template_workbook(kind: str) -> bytes:
     notes = workbook.create_sheet("填写说明")
     notes.append(["列名", "是否必填", "可填写的值", "英文列名"])
     for column in columns:
-        notes.append(
-            [column.label, "必填" if column.required else "可空", _allowed_values(column), column.key]
-        )
+        required = "必填" if column.required else "可空"
+        notes.append(text_row(notes, [column.label, required, _allowed_values(column), column.key]))
     notes.append([])
     notes.append(["第一行为列名，第二行为示例，导入前请删除示例行。出错的行会逐行列出原因。"])
     buffer = io.BytesIO()
