@@ -96,6 +96,31 @@ def test_missing_year_is_reported_in_both_languages_not_treated_as_weekdays():
         add_working_days(D(last, 12, 28), 10)  # runs into the unknown year
 
 
+def test_an_estimate_counts_a_missing_year_monday_to_friday_and_names_it():
+    last = max(calendar.package_years())
+    eve = D(last, 12, 31)
+    estimate = calendar.add_working_days_or_estimate(eve, 1)
+    expected = eve + dt.timedelta(days=1)
+    while expected.weekday() >= 5:
+        expected += dt.timedelta(days=1)
+    assert (estimate.day, estimate.assumed_years, estimate.exact) == (expected, (last + 1,), False)
+    with pytest.raises(CalendarYearMissing):  # the deadline itself is still never guessed
+        add_working_days(eve, 1)
+
+
+def test_an_estimate_within_known_years_is_exact():
+    estimate = calendar.add_working_days_or_estimate(D(2025, 9, 30), 1)
+    assert (estimate.day, estimate.exact) == (D(2025, 10, 9), True)
+
+
+def test_the_maintainers_named_in_warnings_are_the_holders_of_the_maintenance_right():
+    from django.utils import translation
+
+    assert calendar.maintainers() == "系统管理员"  # Action.MAINTAIN_CALENDAR: no role, administrators
+    with translation.override("en"):
+        assert calendar.maintainers() == "system administrator"
+
+
 def test_incomplete_year_entered_by_an_administrator_is_still_missing():
     CalendarYear.objects.create(year=2094, source="admin", complete=False)
     CalendarDay.objects.create(date=D(2094, 1, 1), is_working_day=False, name="元旦", source="admin")
@@ -173,6 +198,7 @@ def test_staff_home_pages_warn_while_a_needed_year_is_incomplete(client, world):
         page = client.get("/").content.decode()
         assert f"工作日历尚无 {this_year} 年的节假日和调休安排" in page
         assert ("/admin/core/calendaryear/" in page) == (key == "superuser")  # only the administrator adds
+        assert ("工作日历由系统管理员维护" in page) == (key != "superuser")  # the others learn whom to ask
     for key in ("talent", "enterprise", "provider"):
         client.force_login(world.users[key])
         assert "工作日历需要更新" not in client.get("/").content.decode()

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from rencai.core import calendar
 from rencai.core.calendar import add_working_days
-from rencai.core.models import Notification
+from rencai.core.models import AuditEntry, Notification
 from rencai.onestop import selectors
 from rencai.onestop.models import DepartmentHead, StepTask
 from rencai.onestop.services import sweep_step_deadlines
@@ -90,7 +91,7 @@ def test_decided_and_green_steps_are_left_alone(onestop, coloured):
 
 def test_the_task_and_the_command_run_the_sweep(onestop, coloured):
     result = reminder_sweep.call(today=TODAY.isoformat())
-    assert result == {"reminded": 1, "escalated": 1, "notifications": 2}
+    assert result == {"reminded": 1, "escalated": 1, "notifications": 2, "calendar_missing": []}
     out = StringIO()
     call_command("remind", "--date", TODAY.isoformat(), stdout=out)
     assert "临近时限提醒 0 件，超期督办 0 件" in out.getvalue()
@@ -109,3 +110,43 @@ def test_schedule_starts_each_recurring_chain_once(db):
     assert hours == {"match_task": 2, "reminder_sweep": 8}
     assert all(r.run_after > timezone.now() for r in waiting)
     assert "已安排：政策匹配" in out.getvalue()
+
+
+# A year missing from the calendar, a failed run ----------------------------------------------------------
+
+
+def waiting_sweeps():
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path__endswith="reminder_sweep", status="READY")
+
+
+def test_on_new_years_eve_without_next_years_calendar_the_sweep_reminds_by_weekdays(onestop, coloured):
+    last = max(calendar.package_years())  # the package knows nothing after it
+    eve = dt.date(last, 12, 31)
+    _application, hrss, org = coloured
+    StepTask.objects.filter(pk=hrss.pk).update(due_on=eve)
+    StepTask.objects.filter(pk=org.pk).update(due_on=eve - dt.timedelta(days=1))
+
+    report = sweep_step_deadlines(today=eve)
+    assert (report.reminded, report.escalated, report.calendar_missing) == (1, 1, [last + 1])
+    entry = AuditEntry.objects.filter(action="onestop.reminder_sweep").latest("seq")
+    assert entry.detail["calendar_missing"] == [last + 1]
+    out, err = StringIO(), StringIO()
+    call_command("remind", "--date", eve.isoformat(), stdout=out, stderr=err)
+    assert f"工作日历缺少 {last + 1} 年" in err.getvalue()
+
+
+def test_the_daily_sweep_on_new_years_eve_runs_and_enqueues_tomorrows(onestop, coloured):
+    last = max(calendar.package_years())
+    result = reminder_sweep.call(today=f"{last}-12-31", reschedule=True)
+    assert result["calendar_missing"] == [last + 1]
+    assert waiting_sweeps().count() == 1
+
+
+def test_a_failed_daily_sweep_still_enqueues_tomorrows(db):
+    with pytest.raises(ValueError):
+        reminder_sweep.call(today="31.12.2026", reschedule=True)  # this run fails…
+    [tomorrow] = waiting_sweeps()  # …the chain does not
+    assert tomorrow.args_kwargs["kwargs"] == {"reschedule": True}
+    assert timezone.localtime(tomorrow.run_after).hour == 8

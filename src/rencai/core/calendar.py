@@ -7,7 +7,9 @@ when it is Monday to Friday.
 
 A year is known only when a `CalendarYear` row marks it complete. The migration copies every year the
 package knows; administrators add later years in the admin (days first, then tick "complete"). Asking about
-a year that is not known raises `CalendarYearMissing`: we never silently fall back to weekdays only.
+a year that is not known raises `CalendarYearMissing`: a deadline is never set on weekdays only. What may be
+approximate for a while (a deadline's colour, a reminder) asks `add_working_days_or_estimate`, which counts
+a missing year Monday to Friday and says so, so that the pages showing it can warn.
 
 Lookups are served from a per-process cache of the exceptions per year, cleared whenever a calendar row is
 saved or deleted in this process and refreshed after `CACHE_SECONDS` so that other processes (gunicorn
@@ -17,9 +19,12 @@ workers, the task worker) see an administrator's change within that time.
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext
 
 from rencai.core.errors import DomainError, ErrorCode
 from rencai.core.models import CalendarDay, CalendarSource, CalendarYear
@@ -116,11 +121,33 @@ def home_panel(user) -> dict | None:
     missing = years_missing_soon(timezone.localdate())
     if not missing:
         return None
+    return warning_panel(user, missing)
+
+
+def warning_panel(user, years: list[int]) -> dict:
+    """The context of `core/_calendar_panel.html`: the missing years, who enters them, and whether `user`
+    may (then the panel links to the admin)."""
+    from rencai.core.access import Action, may
+
     return {
         "template": "core/_calendar_panel.html",
-        "years": missing,
+        "years": years,
         "can_add": may(user, Action.MAINTAIN_CALENDAR),
+        "maintainers": maintainers(),
     }
+
+
+def maintainers() -> str:
+    """Who may enter a missing year, as the warnings name them: the holders of the calendar maintenance
+    right (`Action.MAINTAIN_CALENDAR`), in the active language."""
+    from rencai.accounts.models import Role
+    from rencai.core.access import RULES, Action
+
+    right = RULES[Action.MAINTAIN_CALENDAR]
+    names = [str(Role(role).label) for role in sorted(right.roles)]
+    if right.superuser:
+        names.append(gettext("系统管理员"))
+    return " / ".join(names)
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -133,12 +160,46 @@ def is_working_day(day: dt.date) -> bool:
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The date `days` working days after `start` (start itself not counted); negative counts go back."""
+    return _count_working_days(start, days, is_working_day)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A date counted in working days; `assumed_years` are the years the calendar lacks, counted Monday to
+    Friday (empty: the date is exact)."""
+
+    day: dt.date
+    assumed_years: tuple[int, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        return not self.assumed_years
+
+
+def add_working_days_or_estimate(start: dt.date, days: int) -> Estimate:
+    """`add_working_days`, but a year the calendar lacks is counted Monday to Friday and reported instead of
+    refused. For what may be approximate while a warning says so (a deadline's colour, a reminder); a
+    deadline itself is set with `add_working_days` only."""
+    assumed: set[int] = set()
+
+    def working(day: dt.date) -> bool:
+        try:
+            return is_working_day(day)
+        except CalendarYearMissing:
+            assumed.add(day.year)
+            return day.weekday() < 5
+
+    day = _count_working_days(start, days, working)
+    return Estimate(day, tuple(sorted(assumed)))
+
+
+def _count_working_days(start: dt.date, days: int, working: Callable[[dt.date], bool]) -> dt.date:
     step = 1 if days >= 0 else -1
     remaining = abs(days)
     current = start
     while remaining:
         current += dt.timedelta(days=step)
-        if is_working_day(current):
+        if working(current):
             remaining -= 1
     return current
 

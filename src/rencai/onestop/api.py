@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
 from rencai.core import calendar
+from rencai.core.access import visible_to
 from rencai.core.errors import NotFound, ValidationFailed, problem
 from rencai.core.pagination import window
 from rencai.onestop import selectors, services
@@ -272,10 +273,13 @@ def list_items(request):
     return selectors.catalogue_for(request.auth)
 
 
-def _item_spec(body: ItemIn, code: str) -> services.ItemSpec:
+def _item_spec(user, body: ItemIn, code: str) -> services.ItemSpec:
     policy_id = None
     if body.policy:
-        policy_id = Policy.objects.filter(code=body.policy).values_list("pk", flat=True).first()
+        # Looked up in the caller's scope: another county's policy is as unknown as a code that never was
+        policy_id = (
+            visible_to(user, Policy.objects.filter(code=body.policy)).values_list("pk", flat=True).first()
+        )
         if policy_id is None:
             zh, en = f"未知的政策：{body.policy}", f"Unknown policy: {body.policy}"
             raise ValidationFailed([problem("policy", zh, en)])
@@ -299,7 +303,9 @@ def create_item(request, body: ItemIn):
     region = selectors.maintained_regions(request.auth).filter(code=body.region).first()
     if region is None:
         raise NotFound("区划不存在或不在您的辖区内", "No such region within your jurisdiction")
-    item = services.save_service_item(actor=request.auth, region=region, spec=_item_spec(body, body.code))
+    item = services.save_service_item(
+        actor=request.auth, region=region, spec=_item_spec(request.auth, body, body.code)
+    )
     return Status(201, item)
 
 
@@ -309,7 +315,10 @@ def create_item(request, body: ItemIn):
 def update_item(request, item_id: int, body: ItemIn):
     item = selectors.get_item(request.auth, item_id)
     item = services.save_service_item(
-        actor=request.auth, region=item.region, item=item, spec=_item_spec(body, body.code or item.code)
+        actor=request.auth,
+        region=item.region,
+        item=item,
+        spec=_item_spec(request.auth, body, body.code or item.code),
     )
     return item
 
