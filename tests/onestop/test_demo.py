@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from rencai.onestop.models import Application, GoldCard, ServiceItem
+from rencai.policies import ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,10 @@ def run(command: str, *args) -> str:
 
 
 def test_demo_services_seeds_the_catalogue_and_applications_once():
+    """In the Makefile's order: the registry, the policies, a matching run, then the services."""
     run("demo", "--talents", "200")
+    run("demo_policies")
+    run("match")
     out = run("demo_services")
     items = {i.code: i for i in ServiceItem.objects.select_related("policy", "region")}
     assert set(items) == {
@@ -34,12 +38,19 @@ def test_demo_services_seeds_the_catalogue_and_applications_once():
     assert {"hrss", "org", "education", "finance", "science", "economy"} <= kinds
     states = dict(Application.objects.values_list("idempotency_key", "state"))
     assert states["demo-gold-card"] == "completed"
-    assert states["demo-education-voucher"] == "in_progress"
-    assert states["demo-housing-loan"] == "returned"
+    mine = dict(
+        Application.objects.filter(talent__account__username="talent").values_list("item__code", "state")
+    )
+    # the voucher and the loan were offered by the matching run: confirmed, not applied for a second time
+    assert mine["education_voucher"] == "in_progress" and mine["housing_loan"] == "in_progress"
+    assert not Application.objects.filter(idempotency_key__in=["demo-education-voucher", "demo-housing-loan"])
     assert states["demo-enterprise-gold-card-1"] == "submitted"
-    assert GoldCard.objects.get().talent.account.username == "talent"
+    assert states["demo-enterprise-gold-card-2"] == "returned"
+    assert ledger.discrepancies() == []
+    assert GoldCard.objects.filter(talent__account__username="talent").count() == 1
     assert "gold_card: completed" in out
 
+    made = Application.objects.count()
     again = run("demo_services")
     assert "服务事项新建 0 项" in again
-    assert Application.objects.count() == len(states)
+    assert Application.objects.count() == made

@@ -176,6 +176,29 @@ def load_demo_services() -> ServicesDemoReport:
     return report
 
 
+def _apply_or_confirm(user, talent, item, *, key: str, form_data: dict | None = None) -> Application:
+    """Confirm the matching run's offer for `item` if there is one, else apply."""
+    from rencai.onestop import services
+
+    offer = Application.objects.filter(talent=talent, item=item, state="offered").first()
+    if offer is not None:
+        return services.confirm_offer(actor=user, application=offer, form_data=form_data)
+    return services.apply(actor=user, item=item, form_data=form_data, idempotency_key=key)
+
+
+def _return_for_correction(officer, application: Application) -> None:
+    from rencai.onestop import services
+
+    given = set(application.materials.values_list("material_type__code", flat=True))
+    missing = [m.code for m in application.item.materials.all() if m.code not in given]
+    services.return_with_notice(
+        actor=officer,
+        application=application,
+        items=[services.NoticeItem(code, "missing") for code in missing],
+        note="请一次补齐以上材料后在线提交，无需到窗口。",
+    )
+
+
 def _demo_applications() -> dict[str, str]:
     """The showcase talent's gold card issued, a voucher in progress, a loan returned for correction;
     the enterprise's applications for two employees waiting at the window."""
@@ -208,31 +231,6 @@ def _demo_applications() -> dict[str, str]:
     card.refresh_from_db()
     states["gold_card"] = card.state
 
-    voucher = services.apply(
-        actor=users["talent"],
-        item=item["education_voucher"],
-        materials=[services.NewMaterial("child_household", "户口簿 江山市 2026")],
-        form_data={"child_name": talent.name[0] + "小宇"},
-        idempotency_key="demo-education-voucher",
-    )
-    services.accept(actor=officer, application=voucher)
-    states["education_voucher"] = voucher.state
-
-    loan = services.apply(
-        actor=users["talent"], item=item["housing_loan"], idempotency_key="demo-housing-loan"
-    )
-    services.return_with_notice(
-        actor=officer,
-        application=loan,
-        items=[
-            services.NoticeItem("employment_contract", "missing"),
-            services.NoticeItem("social_insurance", "missing", "近6个月"),
-            services.NoticeItem("housing_contract", "missing", "需网签备案"),
-        ],
-        note="请一次补齐以上材料后在线提交，无需到窗口。",
-    )
-    states["housing_loan"] = "returned"
-
     if "tianpeng" in users:
         employer = users["tianpeng"]
         employees = Talent.objects.filter(
@@ -246,5 +244,32 @@ def _demo_applications() -> dict[str, str]:
                 materials=[services.NewMaterial("id_copy", f"企业代办 {n}")],
                 idempotency_key=f"demo-enterprise-gold-card-{n}",
             )
+            if n == 2:  # the window's one correction notice, listing everything missing at once
+                _return_for_correction(officer, done)
+                done.refresh_from_db()
             states[f"enterprise_gold_card_{n}"] = done.state
+    # Matching has already offered her the voucher and the loan (免申即享): she confirms the offers
+    # instead of applying, since one benefit is paid by one route (the budget ledger refuses a second).
+    services.offers_from_entitlements()
+    services.add_material(
+        actor=users["talent"], given=services.NewMaterial("child_household", "户口簿 江山市 2026")
+    )
+    voucher = _apply_or_confirm(
+        users["talent"],
+        talent,
+        item["education_voucher"],
+        key="demo-education-voucher",
+        form_data={"child_name": talent.name[0] + "小宇"},
+    )
+    if voucher.state == "submitted":
+        services.accept(actor=officer, application=voucher)
+        voucher.refresh_from_db()
+    states["education_voucher"] = voucher.state
+
+    loan = _apply_or_confirm(users["talent"], talent, item["housing_loan"], key="demo-housing-loan")
+    if loan.state == "submitted":
+        _return_for_correction(officer, loan)
+        loan.refresh_from_db()
+    states["housing_loan"] = loan.state
+
     return states
