@@ -56,7 +56,8 @@ ORGANIZER = OFFICER | {
     A.REVOKE_CARD,
 }
 HELD: dict[str, set[Action]] = {
-    "city_org_dept": ORGANIZER | {A.START_MATCHING},  # only the city runs matching
+    # only the city runs matching and moves talents between counties
+    "city_org_dept": ORGANIZER | {A.START_MATCHING, A.TRANSFER_TALENT},
     "county_org_dept": ORGANIZER,
     "department": OFFICER | {A.DECIDE_STEP, A.DECIDE_LOAN},
     "enterprise": {A.BROWSE_TALENTS, A.BROWSE_REGISTRY, A.EXPORT, A.APPLY_FOR_EMPLOYEE, A.ACT_AS_APPLICANT},
@@ -74,7 +75,14 @@ HELD: dict[str, set[Action]] = {
     # The administrator holds every officer's and provider's right and keeps the calendar, but never acts
     # as a talent or an employer
     "superuser": ORGANIZER
-    | {A.START_MATCHING, A.DECIDE_STEP, A.DECIDE_LOAN, A.REDEEM_VOUCHER, A.MAINTAIN_CALENDAR},
+    | {
+        A.START_MATCHING,
+        A.TRANSFER_TALENT,
+        A.DECIDE_STEP,
+        A.DECIDE_LOAN,
+        A.REDEEM_VOUCHER,
+        A.MAINTAIN_CALENDAR,
+    },
     "anonymous": set(),
 }
 ROLES = [*Role.values, "superuser", "anonymous"]
@@ -358,6 +366,15 @@ def test_revoking_a_card_outside_the_officers_county_is_not_found(world, rows):
         assert refusal_of(refused) == "只有组织部门可以注销人才金卡"
 
 
+def test_only_the_city_moves_a_talent_between_counties(world):
+    city = world.users["city_org_dept"]
+    assert may(city, A.TRANSFER_TALENT, world.talent_a) and may(city, A.TRANSFER_TALENT, world.talent_b)
+    for role in ("county_org_dept", "department", "enterprise", "talent"):
+        with pytest.raises(PermissionDenied) as refused:
+            require(world.users[role], A.TRANSFER_TALENT, world.talent_a)
+        assert refusal_of(refused) == "人才跨县（市、区）转移由市委组织部办理", role
+
+
 def pks(queryset) -> set[int]:
     return set(queryset.values_list("pk", flat=True))
 
@@ -405,6 +422,7 @@ OBJECT_RIGHTS = [
     (A.APPLY_FOR_SELF, Talent),
     (A.APPLY_FOR_EMPLOYEE, Talent),
     (A.REVEAL_PERSONAL_DATA, Talent),
+    (A.TRANSFER_TALENT, Talent),
     (A.DRAFT_POLICY, Region),
     (A.MAINTAIN_CATALOGUE, Region),
 ]

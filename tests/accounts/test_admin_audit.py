@@ -49,7 +49,7 @@ def test_a_role_change_in_the_admin_is_audited_with_before_and_after(client, wor
     assert before["role"] == "department" and after["role"] == "county_org_dept"
     assert {"role", "is_staff", "department_id"} <= set(entry.detail["changed"])
     assert "password" not in entry.detail["after"]
-    assert AuditEntry.objects.filter(action="admin.change", object_type="accounts.user").exists()
+    assert AuditEntry.objects.filter(action="admin.log.change", object_type="accounts.user").exists()
     assert verify_chain().ok
 
 
@@ -63,5 +63,5 @@ def test_a_groups_permissions_changed_in_the_admin_are_in_the_chain(client, worl
     )
 
     assert response.status_code == 302
-    entry = AuditEntry.objects.get(action="admin.change", object_type="auth.group")
+    entry = AuditEntry.objects.get(action="admin.log.change", object_type="auth.group")
     assert entry.object_id == str(group.pk) and "权限" in entry.detail["change"]

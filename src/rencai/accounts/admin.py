@@ -81,7 +81,7 @@ def _admin_action_to_audit(sender, instance: LogEntry, created: bool, **kwargs) 
     content_type = instance.content_type
     audit.record(
         actor=instance.user,
-        action=f"admin.{kind}",
+        action=f"admin.log.{kind}",  # Django's own admin log, mirrored (registry models add their own)
         object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
         object_id=instance.object_id or "",
         detail={"object": instance.object_repr, "change": instance.get_change_message()},

@@ -148,8 +148,9 @@ class Action(TextChoices):
     BROWSE_TALENTS = "browse_talents", _("浏览人才名录（人才本人：本人档案）")
     BROWSE_REGISTRY = "browse_registry", _("浏览人才、企业和平台名录")
     SEARCH_REGION = "search_region", _("检索全辖区名录（企业、院士）")
-    REVEAL_PERSONAL_DATA = "reveal_personal_data", _("查看完整证件号和电话")
+    REVEAL_PERSONAL_DATA = "reveal_personal_data", _("查看完整证件号、电话和出生日期")
     EDIT_REGISTRY = "edit_registry", _("登记和修改名录")
+    TRANSFER_TALENT = "transfer_talent", _("办理人才跨县（市、区）转移")
     IMPORT_REGISTRY = "import_registry", _("批量导入")
     EXPORT = "export", _("导出 Excel")
     # policies
@@ -264,6 +265,17 @@ RULES: dict[Action, Right] = {
         check=can_see,
     ),
     Action.EDIT_REGISTRY: Right(ORG, ("无权修改人才登记信息", "You may not change the registry")),
+    # A talent moving between counties: the city moves the record, so no county ever needs to learn
+    # whether another county holds an ID number
+    Action.TRANSFER_TALENT: Right(
+        frozenset({Role.CITY_ORG_DEPT}),
+        (
+            "人才跨县（市、区）转移由市委组织部办理",
+            "Only the city organization department moves talents between counties",
+        ),
+        check=can_see,
+        hide_refused_object=True,
+    ),
     Action.IMPORT_REGISTRY: Right(ORG, ("无权批量导入登记信息", "You may not import into the registry")),
     Action.EXPORT: Right(REGISTRY_READERS, ("无权导出名单", "You may not export lists")),
     Action.DRAFT_POLICY: Right(
@@ -402,3 +414,15 @@ def restrict(user, queryset: QuerySet, action: Action) -> QuerySet:
         return queryset.none()
     queryset = visible_to(user, queryset)
     return right.narrow(user, queryset) if right.narrow is not None else queryset
+
+
+# -- strength of authentication -----------------------------------------------------------------------------
+# Privileged accounts (GB/T 22239-2019 level 3, identification and authentication): government officers,
+# the reviewers who read applicants' files, and administrators. They must pass a second factor
+# (`rencai.accounts.two_factor`) and their sessions end after a short idle time (`accounts.middleware`).
+PRIVILEGED_ROLES = OFFICERS | {Role.REVIEWER}
+
+
+def is_privileged(user) -> bool:
+    """Whether `user` must sign in with a second factor and is held to the officers' idle limit."""
+    return _signed_in(user) and (user.is_superuser or user.is_staff or user.role in PRIVILEGED_ROLES)

@@ -1,6 +1,8 @@
 """Personal data: seal a value for storage (ciphertext, blind index, mask); reveal it with an audit entry."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rencai.core import audit, crypto
 from rencai.core.access import Action, require
@@ -28,15 +30,21 @@ def id_number_index(number: str) -> str:
     return crypto.blind_index(number, purpose="id_number")
 
 
-# field name on the model -> (ciphertext attribute, audit label)
-REVEALABLE = {"id_number": "id_number_ciphertext", "phone": "phone_ciphertext"}
+# field name -> how its full value is read from the object. The birth date is stored in clear (the policy
+# engine computes ages from it) but shown in full only here: with the county and the gender it would leave
+# a few hundred candidates for the ID number (see `core.masking`).
+REVEALABLE: dict[str, Callable[[Any], str]] = {
+    "id_number": lambda obj: crypto.decrypt(obj.id_number_ciphertext),
+    "phone": lambda obj: crypto.decrypt(obj.phone_ciphertext),
+    "birth_date": lambda obj: obj.birth_date.isoformat(),
+}
 
 
 def reveal(*, actor, obj, field: str, ip: str = "") -> str:
-    """Decrypt one personal-data field for someone entitled to it, and log that they saw it."""
+    """Read one personal-data field in full for someone entitled to it, and log that they saw it."""
     if field not in REVEALABLE:
         raise ValueError(f"{field} is not a personal-data field")
     require(actor, Action.REVEAL_PERSONAL_DATA, obj)
-    value = crypto.decrypt(getattr(obj, REVEALABLE[field]))
+    value = REVEALABLE[field](obj)
     audit.record(actor=actor, action="pii.reveal", obj=obj, ip=ip, detail={"field": field})
     return value

@@ -65,7 +65,8 @@ def talent_detail(request, talent_id: int):
     summary="查看完整个人信息（留痕） / Reveal personal data (audited)",
 )
 def reveal_talent_field(request, talent_id: int, field: str):
-    """The full ID number or phone. Written to the audit log; 403 without the right, 404 out of scope."""
+    """The full `id_number`, `phone` or `birth_date`. Written to the audit log; 403 without the right, 404
+    out of scope."""
     talent = selectors.get_talent(request.auth, talent_id)
     if field not in pii.REVEALABLE:
         raise NotFound()
@@ -161,6 +162,34 @@ def update_talent(request, talent_id: int, payload: schemas.TalentPatch):
             actor=user, talent_id=talent.pk, data=dataclasses.replace(current, **changes)
         )
     return _talent_detail(selectors.get_talent(user, talent.pk))
+
+
+@router.post(
+    "/talents/{talent_id}/transfer",
+    response={200: schemas.TalentDetailOut, **ERRORS},
+    summary="人才跨县转移（市委组织部） / Move a talent to another county (city)",
+)
+def transfer_talent(request, talent_id: int, payload: schemas.TalentTransferIn):
+    """Moves the talent's record to the county `region`, audited; both counties' officers are told.
+    404 out of scope, 403 for anyone but the city organization department. With an `Idempotency-Key`
+    header a retry returns the first result instead of moving again."""
+    user = request.auth
+    talent = selectors.get_talent(user, talent_id)
+
+    def write() -> tuple[Talent, int]:
+        moved = services.transfer_talent(
+            actor=user, talent_id=talent.pk, region_code=payload.region, reason=payload.reason
+        )
+        return moved, 200
+
+    outcome = idempotency.write_once(
+        actor=user,
+        scope=f"registry.talents.{talent.pk}.transfer",
+        key=idempotency.key_from(request),
+        payload=payload.dict(),
+        write=write,
+    )
+    return _talent_detail(selectors.get_talent(user, outcome.object_id))
 
 
 # Enterprises -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Export of the registry lists to .xlsx: the rows the user's list shows, masked, one audit entry each.
 
 Rows come from the same selectors as the list pages (`talents_for`, `enterprises_for`, …), read as plain
-values in chunks and streamed into an openpyxl write-only workbook, so memory stays flat for big lists.
+values in chunks and streamed into an openpyxl write-only workbook, so memory stays flat for big lists. Text
+is written as text (`core.spreadsheets.text_row`), never as a formula.
 """
 
 import tempfile
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from rencai.core import audit
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode
+from rencai.core.spreadsheets import text_row
 from rencai.registry import choices as c
 from rencai.registry import selectors
 from rencai.registry.selectors import TalentFilters
@@ -58,7 +60,7 @@ TALENT_EXPORT = (
     ExportColumn(_("证件号码"), "id_number_masked"),
     ExportColumn(_("手机号码"), "phone_masked"),
     ExportColumn(_("性别"), "gender", _choice(c.Gender)),
-    ExportColumn(_("出生日期"), "birth_date"),
+    ExportColumn(_("出生年份"), "birth_date__year"),  # never the full date: see core.masking
     ExportColumn(_("所在区划"), "region__name"),
     ExportColumn(_("人才队伍"), "team", _choice(c.Team)),
     ExportColumn(_("人才类别"), "tier", _choice(c.Tier)),
@@ -135,7 +137,7 @@ def write_workbook(
     sheet.append(header)
     count = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append(text_row(sheet, row))  # a name like "=HYPERLINK(…)" stays text
         count += 1
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     workbook.save(spool)

@@ -196,6 +196,17 @@ class TalentForm(ServiceForm):
         }
 
 
+class TalentTransferForm(ServiceForm):
+    """Where the city moves a talent's record: any region it keeps except the one the talent is in."""
+
+    region = forms.ChoiceField(label=_("转入区划"))
+    reason = forms.CharField(label=_("转移原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, data=None, *, regions, current, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region"].choices = [(r.code, region_label(r)) for r in regions if r.pk != current.pk]
+
+
 class EnterpriseForm(ServiceForm):
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18)
     name = forms.CharField(label=_("企业名称"), max_length=200)

@@ -21,7 +21,9 @@ class EnterpriseRef(Schema):
 
 
 class TalentOut(Schema):
-    """One talent as a list shows it: the ID number and phone are masked, never in full."""
+    """One talent as a list shows it: the ID number and phone masked, the birth date as its year only (with
+    the county and gender a full birth date would leave too few candidates for the ID number, see
+    `core.masking`); the full values only through the audited reveal."""
 
     id: int
     name: str
@@ -29,7 +31,7 @@ class TalentOut(Schema):
     id_number_masked: str
     phone_masked: str
     gender: str
-    birth_date: dt.date
+    birth_year: int
     region: RegionRef
     team: str
     tier: str
@@ -45,6 +47,10 @@ class TalentOut(Schema):
     @staticmethod
     def resolve_employer(obj):
         return obj["current_employer"] if isinstance(obj, dict) else obj.current_employer
+
+    @staticmethod
+    def resolve_birth_year(obj) -> int:
+        return (obj["birth_date"] if isinstance(obj, dict) else obj.birth_date).year
 
 
 class EducationOut(Schema):
@@ -235,6 +241,13 @@ class TalentPatch(Schema):
     is_researcher_venture: bool | None = None
     birth_date: dt.date | None = None
     gender: str | None = None
+
+
+class TalentTransferIn(Schema):
+    """Where a talent's record moves (a region code, e.g. 330825) and why."""
+
+    region: str
+    reason: str
 
 
 class EnterpriseIn(Schema):

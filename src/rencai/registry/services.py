@@ -4,12 +4,14 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 
 from django.db import transaction
+from django.urls import reverse
 
 from rencai.accounts.models import User
 from rencai.core import audit
-from rencai.core.access import Action, may, require, visible_to
+from rencai.core.access import Action, holders, may, require, visible_to
 from rencai.core.errors import NotFound, Problem, ValidationFailed, problem
 from rencai.core.models import Region
+from rencai.core.notifications import notify
 from rencai.core.pii import id_number_index, seal_id_number, seal_phone
 from rencai.core.validators import (
     InvalidValue,
@@ -54,6 +56,15 @@ class CleanTalent:
 
 TALENT_NAME_MAX = Talent._meta.get_field("name").max_length or 100
 ENTERPRISE_NAME_MAX = Enterprise._meta.get_field("name").max_length or 200
+# The one answer to an ID number that is already registered, on every path (form, API, import) and
+# wherever the record is: a different word for "registered in another county" would tell a county about
+# records it may not see. The legitimate case, a talent moving between counties, goes through the city
+# (`transfer_talent`).
+ID_NUMBER_TAKEN = (
+    "该证件号码无法在此登记；如属跨县（市、区）流动，请联系市委组织部办理转入",
+    "This ID number cannot be registered here; if the talent is moving from another county, "
+    "ask the city organization department to transfer the record",
+)
 
 
 def _nul_problems(data: "TalentInput | EnterpriseInput") -> list[Problem]:
@@ -198,9 +209,7 @@ def register_talent(*, actor: User, data: TalentInput) -> Talent:
     require(actor, Action.EDIT_REGISTRY)
     clean = clean_talent(data, regions=writable_regions(actor), enterprises=_enterprise_ids())
     if Talent.objects.filter(id_number_index=clean.id_index).exists():
-        raise ValidationFailed(
-            [problem("id_number", "该证件号码已登记", "This ID number is already registered")]
-        )
+        raise ValidationFailed([problem("id_number", *ID_NUMBER_TAKEN)])
     talent = Talent.objects.create(**clean.values)
     audit.record(actor=actor, action="talent.register", obj=talent, detail={"name": talent.name})
     return talent
@@ -214,9 +223,7 @@ def update_talent(*, actor: User, talent_id: int, data: TalentInput) -> Talent:
         raise NotFound()
     clean = clean_talent(data, regions=writable_regions(actor), enterprises=_enterprise_ids())
     if Talent.objects.filter(id_number_index=clean.id_index).exclude(pk=talent.pk).exists():
-        raise ValidationFailed(
-            [problem("id_number", "该证件号码已登记", "This ID number is already registered")]
-        )
+        raise ValidationFailed([problem("id_number", *ID_NUMBER_TAKEN)])
     before = audit.snapshot(talent)
     for key, value in clean.values.items():
         setattr(talent, key, value)
@@ -242,6 +249,66 @@ def record_departure(*, actor: User, talent_id: int, departed_on: dt.date) -> Ta
         actor=actor, action="talent.depart", obj=talent, before=before, detail={"departed_on": departed_on}
     )
     return talent
+
+
+@transaction.atomic
+def transfer_talent(*, actor: User, talent_id: int, region_code: str, reason: str) -> Talent:
+    """Move a talent's record to another county (the city's route for a talent who moves), audited, and
+    tell the registry officers of both counties."""
+    require(actor, Action.TRANSFER_TALENT)
+    talent = (
+        visible_to(actor, Talent.objects.select_for_update().select_related("region"))
+        .filter(pk=talent_id)
+        .first()
+    )
+    if talent is None:
+        raise NotFound()
+    source = talent.region
+    target = writable_regions(actor).get((region_code or "").strip())
+    problems: list[Problem] = []
+    if target is None:
+        problems.append(
+            problem(
+                "region",
+                f"区划代码 {region_code} 不在本系统或不在您的权限范围内",
+                f"Region {region_code} is unknown or outside your scope",
+            )
+        )
+    elif target.pk == source.pk:
+        problems.append(problem("region", "人才已登记在该区划", "The talent is already registered there"))
+    if not (reason or "").strip():
+        problems.append(problem("reason", "请填写转移原因", "Give the reason for the move"))
+    if problems:
+        raise ValidationFailed(problems)
+    assert target is not None  # an unknown region is one of the problems raised above
+    before = audit.snapshot(talent)
+    talent.region = target
+    talent.save(update_fields=["region", "updated_at"])
+    audit.record_change(
+        actor=actor,
+        action="talent.transfer",
+        obj=talent,
+        before=before,
+        detail={"from_region": source.code, "to_region": target.code, "reason": reason.strip()},
+    )
+    _tell_transfer(talent, source=source, target=target)
+    return talent
+
+
+def _tell_transfer(talent: Talent, *, source: Region, target: Region) -> None:
+    """The registry officers of the county the talent leaves and of the one they join."""
+    officers = User.objects.filter(
+        holders(Action.EDIT_REGISTRY), region__in=[source, target], is_active=True
+    ).select_related("region")
+    for officer in officers:
+        joins = officer.region_id == target.pk
+        notify(
+            recipient=officer,
+            subject=f"人才{'转入' if joins else '转出'}：{talent.name}",
+            body=f"市委组织部已将人才{talent.name}的登记从{source.name}转至{target.name}。",
+            link=reverse("registry:talent_detail", args=[talent.pk]) if joins else "",
+            kind="registry.transfer",
+        )
 
 
 @dataclass

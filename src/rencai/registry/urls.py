@@ -10,6 +10,7 @@ urlpatterns = [
     path("talents/<int:pk>/", views.talent_detail, name="talent_detail"),
     path("talents/<int:pk>/edit/", views.talent_edit, name="talent_edit"),
     path("talents/<int:pk>/reveal/<str:field>/", views.talent_reveal, name="talent_reveal"),
+    path("talents/<int:pk>/transfer/", views.talent_transfer, name="talent_transfer"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/new/", views.enterprise_create, name="enterprise_create"),
     path("enterprises/export.xlsx", export_views.enterprise_export, name="enterprise_export"),

@@ -4,22 +4,20 @@ Thin by design: every read goes through `selectors`, every write through `servic
 so an object out of the user's scope raises NotFound (rendered as 404) before a view sees it.
 """
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core import pii
-from rencai.core.access import Action, may
+from rencai.core.access import Action, may, require
 from rencai.core.errors import PermissionDenied, ValidationFailed
+from rencai.core.masking import mask_birth_date
 from rencai.registry import selectors, services
 from rencai.registry.forms import (
     AcademicianFilterForm,
@@ -28,6 +26,7 @@ from rencai.registry.forms import (
     PlatformFilterForm,
     TalentFilterForm,
     TalentForm,
+    TalentTransferForm,
 )
 from rencai.registry.selectors import TalentFilters
 
@@ -38,10 +37,6 @@ def _paginate(request, queryset) -> tuple[Page, str]:
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
-
-
-def _age_on(birth_date: dt.date, today: dt.date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 def _client_ip(request) -> str:
@@ -71,10 +66,8 @@ def talent_list(request):
         regions=selectors.visible_regions(user),
         enterprises=_enterprise_choices(user) if may(user, Action.SEARCH_REGION) else [],
     )
+    # The list shows the birth year, never an age: see core.masking
     page, query = _paginate(request, selectors.talents_for(user, form.filters()))
-    today = timezone.localdate()
-    for talent in page.object_list:
-        talent.age = _age_on(talent.birth_date, today)
     context = {
         "form": form,
         "page": page,
@@ -92,8 +85,10 @@ def talent_detail(request, pk: int):
     context = {
         "talent": talent,
         **selectors.talent_details(talent),
+        "birth_date_masked": mask_birth_date(talent.birth_date),
         "can_reveal": may(user, Action.REVEAL_PERSONAL_DATA, talent),
         "can_edit": may(user, Action.EDIT_REGISTRY),
+        "can_transfer": may(user, Action.TRANSFER_TALENT, talent),
     }
     return render(request, "registry/talent_detail.html", context)
 
@@ -102,7 +97,7 @@ def talent_detail(request, pk: int):
 @require_POST
 @never_cache
 def talent_reveal(request, pk: int, field: str):
-    """The full ID number or phone, as an htmx fragment; the reveal is written to the audit log."""
+    """The full ID number, phone or birth date, as an htmx fragment; the reveal is audited."""
     talent = selectors.get_talent(request.user, pk)
     if field not in pii.REVEALABLE:
         raise Http404
@@ -117,15 +112,30 @@ def talent_create(request):
     form = TalentForm(
         request.POST or None, regions=_writable_regions(user), enterprises=_employer_choices(user)
     )
+    registered = None
     if request.method == "POST" and form.is_valid():
         try:
             talent = services.register_talent(actor=user, data=form.talent_input())
         except ValidationFailed as failure:
+            # read before add_problems, which takes the refused field out of cleaned_data
+            registered = _registered_in_scope(user, form.cleaned_data["id_number"], failure)
             form.add_problems(failure)
         else:
             messages.success(request, _("已登记人才：%(name)s") % {"name": talent.name})
             return redirect("registry:talent_detail", pk=talent.pk)
-    return render(request, "registry/talent_form.html", {"form": form, "talent": None})
+    context = {"form": form, "talent": None, "registered": registered}
+    return render(request, "registry/talent_form.html", context)
+
+
+def _registered_in_scope(user, id_number: str, failure: ValidationFailed):
+    """The talent holding a refused ID number, if the user can see it anyway, to link to it.
+
+    The refusal's words are the same wherever the record is (`services.ID_NUMBER_TAKEN`); this scoped
+    lookup runs for every refused number, so neither the text nor the queries tell in from out of scope.
+    """
+    if not any(item.get("field") == "id_number" for item in failure.details):
+        return None
+    return selectors.talents_for(user, TalentFilters(q=id_number)).first()
 
 
 @login_required
@@ -156,6 +166,30 @@ def talent_edit(request, pk: int):
             messages.success(request, _("已保存人才：%(name)s") % {"name": talent.name})
             return redirect("registry:talent_detail", pk=talent.pk)
     return render(request, "registry/talent_form.html", {"form": form, "talent": talent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def talent_transfer(request, pk: int):
+    """The city moves a talent's record to another county (the route for a talent who moves)."""
+    user = request.user
+    talent = selectors.get_talent(user, pk)
+    require(user, Action.TRANSFER_TALENT, talent)  # guards the form page; the service decides the move
+    form = TalentTransferForm(request.POST or None, regions=_writable_regions(user), current=talent.region)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_talent(
+                actor=user,
+                talent_id=talent.pk,
+                region_code=form.cleaned_data["region"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationFailed as failure:
+            form.add_problems(failure)
+        else:
+            messages.success(request, _("已转移人才：%(name)s") % {"name": talent.name})
+            return redirect("registry:talent_detail", pk=talent.pk)
+    return render(request, "registry/talent_transfer.html", {"form": form, "talent": talent})
 
 
 def _current_id_number(request, talent) -> str:

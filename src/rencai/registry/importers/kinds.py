@@ -11,6 +11,7 @@ from rencai.registry import choices as c
 from rencai.registry.importers.columns import ENTERPRISE_FIELDS_BY_COLUMN, TALENT_FIELDS_BY_COLUMN
 from rencai.registry.models import Enterprise, ImportBatch, Talent
 from rencai.registry.services import (
+    ID_NUMBER_TAKEN,
     EnterpriseInput,
     TalentInput,
     clean_enterprise,
@@ -115,8 +116,8 @@ SPECS: dict[str, KindSpec] = {
         fields_by_column=TALENT_FIELDS_BY_COLUMN,
         duplicate_zh="与第 {row} 行的证件号码重复",
         duplicate_en="Same ID number as row {row}",
-        foreign_zh="该证件号码已在您的权限范围以外登记，不能通过导入修改，请联系市委组织部人才办",
-        foreign_en="This ID number is registered outside your scope; an import cannot change it",
+        foreign_zh=ID_NUMBER_TAKEN[0],  # the form's and the API's answer, telling nothing of where
+        foreign_en=ID_NUMBER_TAKEN[1],
     ),
     ImportBatch.Kind.ENTERPRISES: KindSpec(
         model=Enterprise,
