@@ -1,7 +1,9 @@
 """Shared fixtures: the region tree, one user per role, and a logged-in client per role."""
 
 import pytest
+from django.test import Client
 
+from rencai.core import access
 from rencai.core.regions import ensure_quzhou_regions
 from tests import factories
 
@@ -37,3 +39,19 @@ def world(regions):
 @pytest.fixture(autouse=True)
 def _token_revocations_of_this_test(settings, tmp_path):
     settings.RENCAI_TOKEN_REVOCATIONS = str(tmp_path / "token-revocations")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` means "fully signed in": a privileged user (officer, reviewer,
+    administrator) has also passed the second factor, with a real authenticator through django-otp's own
+    login. Tests of the second factor itself sign in through the forms, or call
+    `force_login(user, second_factor=False)`."""
+    plain = Client.force_login
+
+    def force_login(self, user, backend=None, second_factor=True):
+        plain(self, user, backend)
+        if second_factor and access.is_privileged(user):
+            factories.pass_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

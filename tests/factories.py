@@ -2,10 +2,15 @@
 
 import datetime as dt
 import itertools
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+import django_otp
 from django.contrib.auth.hashers import make_password
+from django.http import HttpRequest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rencai.accounts.models import User
 from rencai.core.pii import seal_id_number, seal_phone
@@ -13,7 +18,10 @@ from rencai.core.validators import CREDIT_ALPHABET, credit_check_char, id_check_
 from rencai.registry.models import Department, Enterprise, Talent, TalentPlatform
 
 _counter = itertools.count(1)
-PASSWORD = "rencai-test-pw"
+# Meets the password rules of privileged accounts (12+ characters, three kinds, not common)
+PASSWORD = "Rencai-Test-pw1"
+# RFC 6238's own test secret (hex of "12345678901234567890"): the authenticator of test users
+TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def make_id_number(
@@ -94,6 +102,34 @@ def make_user(username: str, role: str, **fields) -> User:
     user = User(username=username, role=role, password=_password_hash(), **fields)
     user.save()
     return user
+
+
+def give_authenticator(user) -> TOTPDevice:
+    """A confirmed authenticator (django-otp TOTP device) for `user`, as if they had enrolled."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", key=TOTP_KEY, confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the user's app shows now, as django-otp computes it; when this time step's code was used
+    already (a second sign-in within 30 s), the next step's, which django-otp also accepts."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    while totp.t() <= device.last_t:
+        totp.time += device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def pass_second_factor(client, user) -> None:
+    """Mark a test client's session as having passed the second factor: a real device, put in the session by
+    django-otp's own `login` (what the verification page does after a right code)."""
+    device = give_authenticator(user)
+    request = HttpRequest()
+    request.session = client.session
+    request.user = user
+    django_otp.login(request, device)
+    request.session.save()
 
 
 @dataclass

@@ -10,6 +10,7 @@ from rencai.onestop.verification import verify_view
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("rencai.accounts.urls")),
+    path("oidc/", include("rencai.accounts.sso.urls")),  # single sign-on; 404 unless configured
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("rencai.registry.urls")),
     path("policies/", include("rencai.policies.urls")),
@@ -21,3 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
+
+# Errors that escape every view and middleware; the database being unavailable among them answers 503
+handler500 = "rencai.core.middleware.server_error"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import PASSWORD
+from rencai.core import access
+from tests.factories import PASSWORD, give_authenticator, totp_code
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls next to a running loop
 # unless told the caller knows what it does (the test thread only reads and the server runs in its own).
@@ -53,9 +54,19 @@ def page(chromium):
 
 
 def login(page, live_server, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form as a person would, and wait for the home page."""
+    """Sign in through the login form as a person would, and wait for the home page. A privileged account
+    (officer, reviewer, administrator) then types the code its authenticator shows (a real TOTP device,
+    given to it here if it has none)."""
+    from rencai.accounts.models import User
+
+    user = User.objects.get(username=username)
+    device = give_authenticator(user) if access.is_privileged(user) else None
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url(f"{live_server.url}/accounts/2fa/verify/**")
+        page.fill("input[name=code]", totp_code(device))
+        page.click("button[type=submit].primary")
     page.wait_for_url(f"{live_server.url}/")

@@ -265,7 +265,7 @@ def test_too_few_talents_is_refused_with_a_bilingual_message():
 
 def test_default_demo_builds_the_world_of_the_seed_speech():
     output = run_demo()
-    assert "rencai2017" in output
+    assert DEMO_PASSWORD in output
     assert Talent.objects.count() == 5000
     # 25 academician stations with 30 academicians; 天蓬 brought in two
     stations = TalentPlatform.objects.filter(kind="academician_station")

@@ -7,13 +7,15 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from rencai.accounts.models import ApiToken, User
 from rencai.core import audit
 
 # What decides a user's rights (the password hash is never copied into the log).
+# The single sign-on subject counts: whoever signs in at the provider with it gets this account.
 RIGHTS_FIELDS = ("username", "role", "region_id", "department_id", "enterprise_id", "is_active", "is_staff",
-                 "is_superuser")  # fmt: skip
+                 "is_superuser", "oidc_subject")  # fmt: skip
 
 
 def rights_of(user: User) -> dict:
@@ -28,6 +30,7 @@ class RencaiUserAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
         ("Rencai", {"fields": ("role", "display_name", "region", "department", "enterprise")}),
+        (_("统一身份认证"), {"fields": ("oidc_subject",)}),
     )
     list_display = ("username", "display_name", "role", "region", "enterprise", "is_active")
     list_filter = ("role", "region", "is_active")

@@ -35,11 +35,17 @@ class User(AbstractUser):
         "registry.Enterprise", verbose_name=_("所属企业"), null=True, blank=True, on_delete=models.PROTECT
     )
     display_name = models.CharField(_("显示名称"), max_length=100, blank=True)
+    # The `sub` claim of the single sign-on provider (rencai.accounts.sso): the only key that finds the
+    # account of someone who signs in there. Empty for local-only accounts; unique when set.
+    oidc_subject = models.CharField(_("统一身份认证标识"), max_length=255, blank=True, default="")
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         constraints = [
+            models.UniqueConstraint(
+                fields=["oidc_subject"], condition=~models.Q(oidc_subject=""), name="user_oidc_subject_unique"
+            ),
             models.CheckConstraint(
                 name="officer_has_region",
                 condition=~models.Q(role__in=["city_org_dept", "county_org_dept", "department"])

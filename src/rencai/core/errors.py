@@ -59,6 +59,7 @@ class ErrorCode(TextChoices):
     ALREADY_PAID = "already_paid", _("已享受该政策")
     BUDGET_BELOW_COMMITTED = "budget_below_committed", _("预算低于已承诺金额")
     TOO_MANY_ATTEMPTS = "too_many_attempts", _("尝试次数过多")
+    SSO_REFUSED = "sso_refused", _("统一身份认证登录被拒绝")
 
 
 class DomainError(Exception):

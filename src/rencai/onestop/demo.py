@@ -6,6 +6,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from rencai.accounts.models import User
+from rencai.accounts.two_factor import enrol_demo_authenticators
 from rencai.core.regions import ensure_quzhou_regions
 from rencai.onestop.models import Application, MaterialType, ServiceItem, ServiceStep
 
@@ -152,6 +153,7 @@ def create_department_accounts(password: str) -> list[User]:
             },
         )
         users.append(user)
+    enrol_demo_authenticators(users)  # the published demo secret (`rencai demo_totp`)
     return users
 
 

@@ -22,6 +22,7 @@ from django.db.models import SET_NULL, Model
 from django.utils import timezone
 
 from rencai.accounts.models import User
+from rencai.accounts.two_factor import enrol_demo_authenticators
 from rencai.core import audit
 from rencai.core.bulk import bulk_insert
 from rencai.core.errors import DomainError, ErrorCode
@@ -45,7 +46,7 @@ from rencai.registry.models import (
 )
 
 DEMO_SEED = 20170406  # the day of the speech
-DEMO_PASSWORD = "rencai2017"  # demo data only
+DEMO_PASSWORD = "Rencai-2017-demo"  # demo data only (meets the password rules of officers)
 DEFAULT_TALENTS = 5_000
 MIN_TALENTS = 200
 REFERENCE_DATE = dt.date(2026, 10, 31)  # "today" of the demo world, fixed so the data is reproducible
@@ -341,6 +342,7 @@ def create_accounts(regions: dict, departments: dict, enterprises: dict[str, Ent
             **placement.get(username, {}),
         }
         users[username], _ = User.objects.update_or_create(username=username, defaults=values)
+    enrol_demo_authenticators(users.values())  # the published demo secret (`rencai demo_totp`)
     return users
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
 
 from rencai.accounts.models import User
+from rencai.accounts.two_factor import DEMO_TOTP_SECRET
 from rencai.core.errors import DomainError
 from rencai.registry.demo import (
     CHUNK_SIZE,
@@ -85,3 +86,8 @@ class Command(BaseCommand):
         )
         for username, role, _display_name in DEMO_ACCOUNTS:
             say(f"  {username:<10} {role:<16} {names.get(username, '')}")
+        say(
+            f"二次验证（市县组织部、部门、评审专家、管理员）：验证器密钥 {DEMO_TOTP_SECRET}，"
+            "或运行 `rencai demo_totp` 获取当前验证码 / second factor (officers, reviewer, admin): "
+            f"authenticator secret {DEMO_TOTP_SECRET}, or run `rencai demo_totp` for the current code"
+        )
