@@ -16,6 +16,27 @@ def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def drop_database_connections() -> int:
+    """PostgreSQL ends every other session on the test database, as a server restart or failover would:
+    from a connection of its own, so the connections Django keeps are left broken. Returns how many."""
+    import psycopg
+
+    params = connection.settings_dict
+    with psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        autocommit=True,
+    ) as admin:
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    return ended[0] if ended else 0
+
+
 def at_once(*jobs: Callable[[], object], parallel: bool = True) -> list[object]:
     """Call every job, released together by a barrier when `parallel`; returns, in job order, what each
     returned or the exception it raised (the caller asserts on both)."""

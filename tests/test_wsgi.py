@@ -4,14 +4,18 @@ import datetime as dt
 import io
 import json
 
+import psycopg
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from rencai.accounts.models import ApiToken
+from rencai.onestop import verification
 from rencai.onestop.models import CardVerification, GoldCard
 from rencai.onestop.tokens import card_token
 from rencai.onestop.verification import flush_verification_log
 from rencai.wsgi import application
+from tests.concurrency import drop_database_connections, on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +36,14 @@ def card(world):
 def call(
     path: str, body: dict | None, authorization: str = "", method: str = "POST", length: str | None = None
 ) -> tuple[str, dict]:
+    status, _headers, data = exchange(path, body, authorization, method, length)
+    return status, data
+
+
+def exchange(
+    path: str, body: dict | None, authorization: str = "", method: str = "POST", length: str | None = None
+) -> tuple[str, dict, dict]:
+    """(status line, response headers, JSON body) of one request through the WSGI application."""
     raw = json.dumps(body or {}).encode()
     environ = {
         "REQUEST_METHOD": method,
@@ -57,7 +69,7 @@ def call(
     payload = b"".join(chunks)
     if hasattr(chunks, "close"):
         chunks.close()
-    return answer["status"], json.loads(payload)
+    return answer["status"], answer["headers"], json.loads(payload)
 
 
 def bearer(user) -> str:
@@ -118,3 +130,37 @@ def test_fast_path_refuses_a_content_length_that_is_not_a_number(world, card):
         "/api/cards/verify", {"token": card_token(card)}, bearer(world.users["provider"]), length="12x"
     )
     assert status == "413 Content Too Large" and data["code"] == "request_too_large"
+
+
+@pytest.mark.parametrize(
+    "error", [psycopg.OperationalError("consuming input failed"), OperationalError("server closed")]
+)
+def test_fast_path_answers_503_with_retry_after_when_the_database_fails(world, card, monkeypatch, error):
+    authorization = bearer(world.users["provider"])
+
+    def failing(card_number):
+        raise error
+
+    monkeypatch.setattr(verification, "_card_status", failing)
+    status, headers, data = exchange("/api/cards/verify", {"token": card_token(card)}, authorization)
+
+    assert status == "503 Service Unavailable" and headers["Retry-After"] == "5"
+    assert data["code"] == "unavailable"
+    assert "后重试" in data["message_zh"] and "retry" in data["message_en"]
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL drops the connections")
+@pytest.mark.django_db(transaction=True)
+def test_fast_path_after_the_database_dropped_every_connection_is_never_a_500(world, card):
+    authorization = bearer(world.users["provider"])
+    token = card_token(card)
+    assert call("/api/cards/verify", {"token": token}, authorization)[0] == "200 OK"
+
+    assert drop_database_connections() >= 1
+
+    status, headers, data = exchange("/api/cards/verify", {"token": token}, authorization)
+    assert status in ("200 OK", "503 Service Unavailable")  # the check is retried on a fresh connection
+    if status.startswith("503"):
+        assert headers["Retry-After"] and data["code"] == "unavailable"
+    status, data = call("/api/cards/verify", {"token": token}, authorization)
+    assert status == "200 OK" and data["result"] == "ok"

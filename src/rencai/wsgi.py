@@ -32,10 +32,7 @@ def application(environ, start_response):
         length = declared_length(environ)
         # a body over the limit (or of no readable length) is left unread and answered 413
         body = environ["wsgi.input"].read(length) if length <= MAX_BODY_BYTES else None
-        status, payload = verify_bearer_request(environ["HTTP_AUTHORIZATION"][7:].strip(), body)
-        start_response(
-            status,
-            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-        )
+        status, headers, payload = verify_bearer_request(environ["HTTP_AUTHORIZATION"][7:].strip(), body)
+        start_response(status, headers)
         return [payload]
     return django_application(environ, start_response)

@@ -1,8 +1,55 @@
-"""Render domain errors raised in views as a page in the user's language, never a stack trace."""
+"""Turn what a request raises into an answer the user can act on, never a stack trace.
 
+- Domain errors become a page in the user's language (the API renders its own, see rencai.api).
+- The database being out of reach becomes 503 with Retry-After: a connection the server dropped, a server
+  restarting, every pooled connection busy (psycopg_pool's PoolTimeout, which Django raises as its
+  OperationalError) or a lock or deadlock timeout. These pass, so the client is told to retry rather than
+  that the platform is broken, and the broken connection is dropped so the next request opens a fresh one.
+  A view's error reaches `DatabaseUnavailableMiddleware`; one raised in a middleware (the session read for
+  `request.user` by the session and second-factor checks, the session saved on the way out) never reaches
+  a middleware's process_exception, so `server_error`, the root URLconf's handler500, answers it the same.
+"""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views import defaults
 
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, ErrorCode
+
+try:
+    import psycopg
+except ImportError:  # an installation on SQLite only
+    psycopg = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+
+# Django's wrappers, and psycopg's own for code that talks to a psycopg connection directly (the card check)
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+if psycopg is not None:
+    DATABASE_UNAVAILABLE += (psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def database_unavailable() -> DomainError:
+    return DomainError(
+        ErrorCode.UNAVAILABLE,
+        f"系统繁忙或数据库暂时不可用，请{RETRY_AFTER_SECONDS}秒后重试",
+        f"The service is busy or its database briefly unavailable; retry in {RETRY_AFTER_SECONDS} seconds",
+    )
+
+
+def drop_broken_connections() -> None:
+    """Close this thread's connections that failed, so that the next request opens fresh ones (or, pooled,
+    hands them back to the pool, which checks them before lending them again)."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.in_atomic_block:
+            connection.close()
 
 
 class DomainErrorMiddleware:
@@ -16,3 +63,43 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return render(request, "error.html", {"error": exception}, status=exception.status)
         return None
+
+
+class DatabaseUnavailableMiddleware:
+    """503 with Retry-After when the database cannot be reached: JSON under /api/, a small page elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        return database_unavailable_response(request, exception)
+
+
+def server_error(request):
+    """handler500: an error that escaped everything else, the database's included (see the module's
+    docstring): 503 for the database being unavailable, Django's plain 500 page for anything else."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return database_unavailable_response(request, error)
+    return defaults.server_error(request)
+
+
+def database_unavailable_response(request, error: Exception) -> HttpResponse:
+    """The 503 answer. The page is rendered without the request's context processors: those read the
+    database (navigation, unread notifications), which is what just failed."""
+    logger.warning("%s %s: database unavailable: %s", request.method, request.path, error)
+    drop_broken_connections()
+    unavailable = database_unavailable()
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse(unavailable.as_dict(), status=503, json_dumps_params={"ensure_ascii": False})
+    else:
+        page = render_to_string("503.html", {"error": unavailable, "retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

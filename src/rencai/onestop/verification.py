@@ -20,7 +20,7 @@ from typing import TextIO
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, close_old_connections, connection, connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +30,7 @@ from ninja.utils import check_csrf
 from rencai.accounts.models import ApiToken
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode, ValidationFailed, problem
+from rencai.core.middleware import RETRY_AFTER_SECONDS, database_unavailable
 from rencai.onestop.models import CardVerification, GoldCard
 from rencai.onestop.tokens import InvalidCardToken, public_key_bytes, public_key_pem, verify_token
 
@@ -145,8 +146,10 @@ def _card_status(card_number: str) -> tuple | None:
     if connection.vendor == "postgresql" and psycopg is not None:
         # A server-side-binding cursor lets psycopg prepare the statement once per connection (after a few
         # uses), so PostgreSQL neither parses nor plans it again; Django's default cursor binds on the client.
+        # wrap_database_errors: psycopg's errors become Django's, and the connection is marked as having
+        # failed so that the end of the request closes it (Django's own cursors do both)
         connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(_card_status_sql(), [card_number])
             return cursor.fetchone()
     with connection.cursor() as cursor:
@@ -173,6 +176,9 @@ class VerificationLog:
 
     def __init__(self, *, delay: float | None = None, directory: Path | None = None) -> None:
         self._lock = threading.Lock()
+        # one flush at a time in a process: the background thread and a caller (atexit, a test, a page)
+        # would otherwise both take this process's claimed files and write their rows twice
+        self._flushing = threading.Lock()
         self._pid: int | None = None
         self._spool: TextIO | None = None
         self._sequence = 0
@@ -232,10 +238,11 @@ class VerificationLog:
                 own = self.directory / f"{os.getpid()}.spool"
                 own.rename(own.with_name(f"{os.getpid()}-{self._sequence}.ready"))
         written = 0
-        for path in sorted(self.directory.glob("*")):
-            claimed = self._claim(path)
-            if claimed is not None:
-                written += self._write(claimed)
+        with self._flushing:
+            for path in sorted(self.directory.glob("*")):
+                claimed = self._claim(path)
+                if claimed is not None:
+                    written += self._write(claimed)
         return written
 
     def _claim(self, path: Path) -> Path | None:
@@ -295,6 +302,9 @@ class VerificationLog:
             except Exception:
                 logger.exception("verification log: batch not written, will retry")
                 connections.close_all()  # a broken connection is reopened on the next flush
+            else:
+                # as at the end of a request: a pooled connection goes back to the pool between batches
+                close_old_connections()
 
 
 def _alive(pid: int) -> bool:
@@ -444,31 +454,62 @@ HTTP_STATUS |= {404: "404 Not Found", 409: "409 Conflict", 422: "422 Unprocessab
 HTTP_STATUS |= {413: "413 Content Too Large", 503: "503 Service Unavailable"}
 
 
-def verify_bearer_request(key: str, body: bytes | None) -> tuple[str, bytes]:
-    """The WSGI fast path's answer (see rencai.wsgi): (status line, JSON bytes), same contract as verify_view.
+def verify_bearer_request(key: str, body: bytes | None) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The WSGI fast path's answer (see rencai.wsgi): (status line, headers, JSON bytes), same contract as
+    verify_view.
 
     `body` is None when the request declared more than MAX_BODY_BYTES (left unread): 413.
 
-    It runs outside Django's request cycle, so it handles what that cycle would: a database error drops the
-    connection (the next request opens a fresh one) and answers 503 rather than a stack trace.
+    It runs outside Django's request cycle, so it does what that cycle would: at its start and end a
+    connection past its age or broken is closed (a pooled one goes back to the pool), and a database error
+    answers 503 with Retry-After rather than a stack trace, closing the connection so that the next request
+    opens a fresh one. A check made on a connection kept from an earlier request is tried once more on a
+    fresh one when it fails: the server may have dropped the idle connection meanwhile (a restart,
+    pg_terminate_backend), and a check changes nothing that a second try could duplicate.
     """
+    _request_boundary()
+    kept = connection.connection is not None  # a connection from an earlier request, maybe dropped since
     try:
-        user = user_for_token(key)
-        if user is None:
-            status, payload = 401, {"detail": "Unauthorized"}
-        else:
-            status, payload = _verify_body(user, body)
-    except DatabaseError:
+        try:
+            status, payload = _verify_bearer(key, body)
+        except DATABASE_ERRORS:
+            if not kept:
+                raise
+            _close_connection()
+            status, payload = _verify_bearer(key, body)  # once more, on a fresh connection
+    except DATABASE_ERRORS:
         logger.exception("card verification: database error")
-        connection.close()
-        status = 503
-        payload = {
-            "code": ErrorCode.UNAVAILABLE,
-            "message_zh": "核验服务暂时不可用，请稍后重试",
-            "message_en": "Verification is temporarily unavailable; please retry",
-        }
+        _close_connection()
+        status, payload = 503, database_unavailable().as_dict()
+    finally:
+        _request_boundary()
     data = json.dumps(payload, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
-    return HTTP_STATUS.get(status, f"{status} Error"), data
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    if status == 503:
+        headers.append(("Retry-After", str(RETRY_AFTER_SECONDS)))
+    return HTTP_STATUS.get(status, f"{status} Error"), headers, data
+
+
+def _verify_bearer(key: str, body: bytes | None) -> tuple[int, dict]:
+    user = user_for_token(key)
+    if user is None:
+        return 401, {"detail": "Unauthorized"}
+    return _verify_body(user, body)
+
+
+# Django's errors, and psycopg's from the raw cursor of the card-status query (see _card_status)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DatabaseError,) + ((psycopg.Error,) if psycopg else ())
+
+
+def _close_connection() -> None:
+    if not connection.in_atomic_block:  # tests run inside a transaction; production never does here
+        connection.close()
+
+
+def _request_boundary() -> None:
+    """What Django's request_started / request_finished signals do for the default connection."""
+    if not connection.in_atomic_block:  # tests run inside a transaction: leave their connection alone
+        connection.close_if_unusable_or_obsolete()
 
 
 router = Router(tags=["cards"])
