@@ -164,3 +164,36 @@ def test_fast_path_after_the_database_dropped_every_connection_is_never_a_500(wo
         assert headers["Retry-After"] and data["code"] == "unavailable"
     status, data = call("/api/cards/verify", {"token": token}, authorization)
     assert status == "200 OK" and data["result"] == "ok"
+
+
+def test_a_revoked_token_stops_working_on_the_fast_path_at_once(
+    world, card, django_capture_on_commit_callbacks
+):
+    """The token cache is dropped when any token is revoked (the revocation mark), not after 30 s."""
+    from rencai.accounts import tokens
+
+    provider = world.users["provider"]
+    token, key = ApiToken.issue(provider)
+    assert (
+        call("/api/cards/verify", {"token": card_token(card)}, f"Bearer {key}")[0] == "200 OK"
+    )  # cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        tokens.revoke_token(actor=provider, token_id=token.pk)
+    status, _data = call("/api/cards/verify", {"token": card_token(card)}, f"Bearer {key}")
+    assert status == "401 Unauthorized"
+
+
+def test_an_expired_token_is_refused_on_the_fast_path(world, card):
+    token, key = ApiToken.issue(world.users["provider"])
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert call("/api/cards/verify", {"token": card_token(card)}, f"Bearer {key}")[0] == "401 Unauthorized"
+
+
+def test_the_fast_path_sends_the_security_headers(world, card):
+    status, headers, _data = exchange(
+        "/api/cards/verify", {"token": card_token(card)}, bearer(world.users["provider"])
+    )
+    assert status == "200 OK"
+    assert headers["Cache-Control"] == "no-store, private" and headers["X-Content-Type-Options"] == "nosniff"
+    assert "camera=(self)" in headers["Permissions-Policy"]
+    assert "default-src 'none'" in headers["Content-Security-Policy"]

@@ -30,6 +30,7 @@ from ninja.utils import check_csrf
 from rencai.accounts.models import ApiToken
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode, ValidationFailed, problem
+from rencai.core.headers import HEADERS as SECURITY_HEADERS
 from rencai.core.middleware import RETRY_AFTER_SECONDS, database_unavailable
 from rencai.onestop.models import CardVerification, GoldCard
 from rencai.onestop.tokens import InvalidCardToken, public_key_bytes, public_key_pem, verify_token
@@ -351,25 +352,30 @@ def _log(*, provider, result: VerificationResult, channel: str) -> None:
 # GET /api/cards/public-key is an ordinary ninja operation.
 
 _token_users: dict[str, tuple[float, object]] = {}
+_token_stamp = [0]  # the revocation stamp the cache was filled under
 TOKEN_CACHE_SECONDS = 30.0
 
 
 def user_for_token(key: str):
     """The active user an API token belongs to, remembered for 30 s in this process.
 
-    Scanners send the same token thousands of times a minute; the price is that a revoked token or a
-    deactivated account keeps working here for at most TOKEN_CACHE_SECONDS.
+    Scanners send the same token thousands of times a minute, so the lookup is cached; but a revocation
+    (one token, or all of a user's at logout) bumps a mark every server process compares on each request
+    (one stat call), and the cache is dropped at once. An expired token or a deactivated account still
+    works here for at most TOKEN_CACHE_SECONDS.
     """
+    from rencai.accounts.tokens import revocation_stamp
+
+    stamp = revocation_stamp()
+    if stamp != _token_stamp[0]:
+        _token_users.clear()
+        _token_stamp[0] = stamp
     key_hash = ApiToken.hash_key(key)
     now = time.monotonic()
     cached = _token_users.get(key_hash)
     if cached is not None and cached[0] > now:
         return cached[1]
-    row = (
-        ApiToken.objects.filter(key_hash=key_hash, revoked=False, user__is_active=True)
-        .select_related("user")
-        .first()
-    )
+    row = ApiToken.usable().filter(key_hash=key_hash).select_related("user").first()
     if row is None:
         _token_users.pop(key_hash, None)
         return None
@@ -484,7 +490,7 @@ def verify_bearer_request(key: str, body: bytes | None) -> tuple[str, list[tuple
     finally:
         _request_boundary()
     data = json.dumps(payload, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *SECURITY_HEADERS]
     if status == 503:
         headers.append(("Retry-After", str(RETRY_AFTER_SECONDS)))
     return HTTP_STATUS.get(status, f"{status} Error"), headers, data
