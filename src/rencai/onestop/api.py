@@ -6,6 +6,7 @@ Card verification (/api/cards/verify) is H6's router, mounted at the end.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
@@ -14,11 +15,31 @@ from rencai.core import calendar
 from rencai.core.access import visible_to
 from rencai.core.errors import NotFound, ValidationFailed, problem
 from rencai.core.pagination import window
+from rencai.core.schemas import (
+    CONFLICT,
+    NOT_FOUND,
+    REFUSED,
+    TOO_MANY,
+    Id,
+    Limit,
+    Note,
+    Offset,
+    Reason,
+    declared,
+    errors,
+    text_schema,
+)
 from rencai.onestop import selectors, services
-from rencai.onestop.models import Application
+from rencai.onestop.models import Application, Outcome
+from rencai.onestop.services.catalogue import MAX_SLA_WORKING_DAYS
 from rencai.policies.models import Policy
+from rencai.registry.choices import DepartmentKind
 
 router = Router(tags=["onestop"])
+
+READ = errors(NOT_FOUND)
+# 400: a refusal of the request (materials missing); 409: of the state it meets (already open, decided…)
+WRITE = errors(REFUSED, NOT_FOUND, CONFLICT)
 
 
 # -- schemas ------------------------------------------------------------------------------------------------
@@ -56,23 +77,25 @@ class ItemDetailOut(ItemOut):
 
 
 class ItemStepIn(Schema):
-    group: int = 1
-    department_kind: str
-    action: str
-    sla_working_days: int
+    """One department's step; order numbers run 1, 2, 3 … (a rule across steps the service checks)."""
+
+    group: Annotated[int, declared(minimum=1)] = 1
+    department_kind: Annotated[str, declared(enum=DepartmentKind.values)]
+    action: Annotated[str, declared(text_schema(100))]
+    sla_working_days: Annotated[int, declared(minimum=1, maximum=MAX_SLA_WORKING_DAYS)]
 
 
 class ItemIn(Schema):
     """A service item as an officer defines it; `region` (GB/T 2260 code) and `code` only on creation."""
 
     region: str = ""
-    code: str = ""
-    name: str
-    outcome: str
-    description: str = ""
+    code: Annotated[str, declared(pattern=r"^[-a-zA-Z0-9_]{0,60}$")] = ""
+    name: Annotated[str, declared(text_schema(200))]
+    outcome: Annotated[str, declared(enum=Outcome.values)]
+    description: Note = ""
     policy: str | None = None
     materials: list[str] = []
-    steps: list[ItemStepIn]
+    steps: Annotated[list[ItemStepIn], declared(minItems=1)]
     is_active: bool = True
 
 
@@ -152,18 +175,20 @@ class ApplyIn(Schema):
 
 
 class CommentIn(Schema):
-    comment: str = ""
+    comment: Note = ""
 
 
 class NoticeItemIn(Schema):
-    material_type: str
-    problem: str  # missing | wrong
-    note: str = ""
+    material_type: str  # a material type's code
+    problem: Annotated[str, declared(enum=["missing", "wrong"])]
+    note: Note = ""
 
 
 class ReturnIn(Schema):
-    items: list[NoticeItemIn]
-    note: str = ""
+    """The one correction notice: every material to correct, at once."""
+
+    items: Annotated[list[NoticeItemIn], declared(minItems=1)]
+    note: Note = ""
 
 
 class ResubmitIn(Schema):
@@ -213,7 +238,7 @@ class LoanOut(Schema):
 
 
 class RevokeIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class CardOut(Schema):
@@ -268,7 +293,7 @@ def _with_calendar_note(steps: list) -> list:
 # -- catalogue and applying ---------------------------------------------------------------------------------
 
 
-@router.get("/services/items", response=list[ItemOut], summary="服务事项 / Service items")
+@router.get("/services/items", response={200: list[ItemOut], **READ}, summary="服务事项 / Service items")
 def list_items(request):
     return selectors.catalogue_for(request.auth)
 
@@ -298,7 +323,9 @@ def _item_spec(user, body: ItemIn, code: str) -> services.ItemSpec:
     )
 
 
-@router.post("/services/items", response={201: ItemDetailOut}, summary="新增服务事项 / Define a service item")
+@router.post(
+    "/services/items", response={201: ItemDetailOut, **WRITE}, summary="新增服务事项 / Define a service item"
+)
 def create_item(request, body: ItemIn):
     region = selectors.maintained_regions(request.auth).filter(code=body.region).first()
     if region is None:
@@ -310,9 +337,11 @@ def create_item(request, body: ItemIn):
 
 
 @router.put(
-    "/services/items/{item_id}", response=ItemDetailOut, summary="修改服务事项 / Change a service item"
+    "/services/items/{item_id}",
+    response={200: ItemDetailOut, **WRITE},
+    summary="修改服务事项 / Change a service item",
 )
-def update_item(request, item_id: int, body: ItemIn):
+def update_item(request, item_id: Id, body: ItemIn):
     item = selectors.get_item(request.auth, item_id)
     item = services.save_service_item(
         actor=request.auth,
@@ -323,7 +352,9 @@ def update_item(request, item_id: int, body: ItemIn):
     return item
 
 
-@router.post("/services/applications", response={201: ApplicationDetailOut}, summary="提交申请 / Apply")
+@router.post(
+    "/services/applications", response={201: ApplicationDetailOut, **WRITE}, summary="提交申请 / Apply"
+)
 def apply(request, body: ApplyIn):
     talent = selectors.get_talent(request.auth, body.talent_id) if body.talent_id else None
     region = (talent or selectors.own_talent(request.auth) or _no_talent()).region
@@ -347,31 +378,35 @@ def _no_item():
     raise NotFound("该事项在申请人所在地区不可办理", "This service is not offered where the talent lives")
 
 
-@router.get("/services/applications", response=list[ApplicationOut], summary="申请列表 / Applications")
-def list_applications(request, state: str = "", item: str = "", limit: int = 50, offset: int = 0):
+@router.get(
+    "/services/applications", response={200: list[ApplicationOut], **READ}, summary="申请列表 / Applications"
+)
+def list_applications(request, state: str = "", item: str = "", limit: Limit = 50, offset: Offset = 0):
     queryset = selectors.applications_for(request.auth, state=state, item_code=item)
     return window(queryset, limit=limit, offset=offset)
 
 
-@router.get("/services/applications/{application_id}", response=ApplicationDetailOut)
-def get_application(request, application_id: int):
+@router.get("/services/applications/{application_id}", response={200: ApplicationDetailOut, **READ})
+def get_application(request, application_id: Id):
     return _detail(request, selectors.get_application(request.auth, application_id))
 
 
-@router.get("/services/window", response=list[ApplicationOut], summary="窗口待受理 / Window queue")
-def window_queue(request, limit: int = 50, offset: int = 0):
+@router.get(
+    "/services/window", response={200: list[ApplicationOut], **READ}, summary="窗口待受理 / Window queue"
+)
+def window_queue(request, limit: Limit = 50, offset: Offset = 0):
     return window(selectors.window_queue(request.auth), limit=limit, offset=offset)
 
 
-@router.post("/services/applications/{application_id}/accept", response=ApplicationDetailOut)
-def accept(request, application_id: int, body: CommentIn):
+@router.post("/services/applications/{application_id}/accept", response={200: ApplicationDetailOut, **WRITE})
+def accept(request, application_id: Id, body: CommentIn):
     application = selectors.get_application(request.auth, application_id)
     services.accept(actor=request.auth, application=application, comment=body.comment)
     return _detail(request, application)
 
 
-@router.post("/services/applications/{application_id}/return", response=ApplicationDetailOut)
-def return_with_notice(request, application_id: int, body: ReturnIn):
+@router.post("/services/applications/{application_id}/return", response={200: ApplicationDetailOut, **WRITE})
+def return_with_notice(request, application_id: Id, body: ReturnIn):
     application = selectors.get_application(request.auth, application_id)
     services.return_with_notice(
         actor=request.auth,
@@ -382,8 +417,10 @@ def return_with_notice(request, application_id: int, body: ReturnIn):
     return _detail(request, application)
 
 
-@router.post("/services/applications/{application_id}/resubmit", response=ApplicationDetailOut)
-def resubmit(request, application_id: int, body: ResubmitIn):
+@router.post(
+    "/services/applications/{application_id}/resubmit", response={200: ApplicationDetailOut, **WRITE}
+)
+def resubmit(request, application_id: Id, body: ResubmitIn):
     application = selectors.get_application(request.auth, application_id)
     services.resubmit(
         actor=request.auth,
@@ -394,15 +431,17 @@ def resubmit(request, application_id: int, body: ResubmitIn):
     return _detail(request, application)
 
 
-@router.post("/services/applications/{application_id}/withdraw", response=ApplicationDetailOut)
-def withdraw(request, application_id: int, body: CommentIn):
+@router.post(
+    "/services/applications/{application_id}/withdraw", response={200: ApplicationDetailOut, **WRITE}
+)
+def withdraw(request, application_id: Id, body: CommentIn):
     application = selectors.get_application(request.auth, application_id)
     services.withdraw(actor=request.auth, application=application, comment=body.comment)
     return _detail(request, application)
 
 
-@router.post("/services/applications/{application_id}/confirm", response=ApplicationDetailOut)
-def confirm_offer(request, application_id: int, body: ConfirmIn):
+@router.post("/services/applications/{application_id}/confirm", response={200: ApplicationDetailOut, **WRITE})
+def confirm_offer(request, application_id: Id, body: ConfirmIn):
     application = selectors.get_application(request.auth, application_id)
     services.confirm_offer(actor=request.auth, application=application, form_data=body.form_data)
     return _detail(request, application)
@@ -417,13 +456,17 @@ class QueueStepOut(StepOut):
     talent_name: str = Field(..., alias="application.talent.name")
 
 
-@router.get("/services/steps", response=list[QueueStepOut], summary="部门待办 / Department queue")
-def department_queue(request, limit: int = 50, offset: int = 0):
+@router.get(
+    "/services/steps", response={200: list[QueueStepOut], **READ}, summary="部门待办 / Department queue"
+)
+def department_queue(request, limit: Limit = 50, offset: Offset = 0):
     return _with_calendar_note(window(selectors.department_queue(request.auth), limit=limit, offset=offset))
 
 
-@router.post("/services/steps/{task_id}/decide", response=StepOut, summary="部门办理 / Decide a step")
-def decide_step(request, task_id: int, body: DecideIn):
+@router.post(
+    "/services/steps/{task_id}/decide", response={200: StepOut, **WRITE}, summary="部门办理 / Decide a step"
+)
+def decide_step(request, task_id: Id, body: DecideIn):
     task = selectors.get_step_task(request.auth, task_id)
     task = services.decide_step(actor=request.auth, task=task, approve=body.approve, reason=body.reason)
     task.colour = selectors.step_colour(task)
@@ -433,36 +476,48 @@ def decide_step(request, task_id: int, body: DecideIn):
 # -- outcomes -----------------------------------------------------------------------------------------------
 
 
-@router.post("/services/vouchers/redeem", response=VoucherOut, summary="兑付教育券 / Redeem a voucher")
+@router.post(
+    "/services/vouchers/redeem",
+    response={200: VoucherOut, **errors(REFUSED, NOT_FOUND, CONFLICT, TOO_MANY)},
+    summary="兑付教育券 / Redeem a voucher",
+)
 def redeem_voucher(request, body: RedeemIn):
     return services.redeem_voucher(provider=request.auth, voucher_number=body.voucher_number)
 
 
-@router.get("/services/vouchers", response=list[VoucherOut])
+@router.get("/services/vouchers", response={200: list[VoucherOut], **READ})
 def list_vouchers(request):
     return list(selectors.vouchers_of(request.auth)[:200])
 
 
-@router.get("/services/loans", response=list[LoanOut])
+@router.get("/services/loans", response={200: list[LoanOut], **READ})
 def list_loans(request):
     return list(selectors.loans_of(request.auth)[:200])
 
 
-@router.post("/services/loans/{referral_id}/decision", response=LoanOut, summary="特优贷审批 / Loan decision")
-def record_loan_decision(request, referral_id: int, body: LoanDecisionIn):
+@router.post(
+    "/services/loans/{referral_id}/decision",
+    response={200: LoanOut, **WRITE},
+    summary="特优贷审批 / Loan decision",
+)
+def record_loan_decision(request, referral_id: Id, body: LoanDecisionIn):
     referral = selectors.get_loan(request.auth, referral_id)
     return services.record_loan_decision(
         actor=request.auth, referral=referral, approve=body.approve, note=body.note
     )
 
 
-@router.get("/services/cards", response=list[CardOut])
+@router.get("/services/cards", response={200: list[CardOut], **READ})
 def list_cards(request):
     return list(selectors.cards_of(request.auth)[:200])
 
 
-@router.post("/services/cards/{card_id}/revoke", response=CardOut, summary="注销金卡 / Revoke a gold card")
-def revoke_card(request, card_id: int, body: RevokeIn):
+@router.post(
+    "/services/cards/{card_id}/revoke",
+    response={200: CardOut, **WRITE},
+    summary="注销金卡 / Revoke a gold card",
+)
+def revoke_card(request, card_id: Id, body: RevokeIn):
     card = selectors.get_card(request.auth, card_id)
     return services.revoke_gold_card(actor=request.auth, card=card, reason=body.reason)
 

@@ -5,15 +5,19 @@ errors are domain exceptions rendered as JSON by the NinjaAPI.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Literal
 
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import AfterValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from rencai.core.access import Action, require
-from rencai.core.errors import DomainError, ErrorCode, NotFound
+from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFailed
 from rencai.core.pagination import LimitOffsetPagination
+from rencai.core.schemas import CONFLICT, NOT_FOUND, REFUSED, Day, Id, Limit, Note, Offset, Reason, errors
 from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version
 from rencai.policies.models import Policy, PolicyVersion, VersionStatus
@@ -21,6 +25,42 @@ from rencai.policies.simulation import simulate_version
 from rencai.registry import selectors as registry_selectors
 
 router = Router(tags=["policies"])
+
+READ = errors(NOT_FOUND)
+WRITE = errors(REFUSED, NOT_FOUND, CONFLICT)  # 400/409: a version in the wrong state, overlapping dates
+# The largest budget the columns hold (14 digits, 2 after the point): more would break every page of the
+# policy. `services` refuses it too; here the schema states it and the caller hears it before any service.
+BUDGET_MAX = Decimal("999999999999.99")
+
+
+def _budget_in_range(value: Decimal) -> Decimal:
+    if not value.is_finite() or value > BUDGET_MAX:
+        raise PydanticCustomError(
+            "budget_range",
+            f"The budget is out of range: at most {BUDGET_MAX} yuan",
+            {"zh": f"预算超出范围，最多为{BUDGET_MAX}元"},
+        )
+    if value < 0:
+        raise PydanticCustomError("budget_negative", "A budget cannot be negative", {"zh": "预算不能为负数"})
+    return value
+
+
+# a JSON number, or the same as text (as pydantic reads decimals), 0 to BUDGET_MAX yuan
+BUDGET_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": float(BUDGET_MAX)},
+        {"type": "string", "pattern": r"^0*([0-9]{1,12}(\.[0-9]{0,2})?|\.[0-9]{1,2})$"},
+    ]
+}
+Budget = Annotated[Decimal, WithJsonSchema(BUDGET_SCHEMA), AfterValidator(_budget_in_range)]
+
+
+class EntitlementPagination(LimitOffsetPagination):
+    """core's limit/offset pagination with its bounds stated in the OpenAPI document."""
+
+    class Input(Schema):
+        limit: Limit = 100
+        offset: Offset = 0
 
 
 # -- schemas -------------------------------------------------------------------------------------
@@ -68,18 +108,21 @@ class PolicyDetailOut(PolicyOut):
 
 
 class DraftIn(Schema):
-    eligibility_rule: str
-    amount_rule: str = "0"
-    effective_from: dt.date
-    effective_to: dt.date | None = None
-    budget_total: Decimal | None = None
-    budget_per_year: Decimal | None = None
-    note: str = ""
+    """A draft's rules (checked when it is issued or simulated), dates and budgets; `effective_to` on or
+    after `effective_from` (a cross-field rule the service checks)."""
+
+    eligibility_rule: Note
+    amount_rule: Note = "0"
+    effective_from: Day
+    effective_to: Day | None = None
+    budget_total: Budget | None = None
+    budget_per_year: Budget | None = None
+    note: Note = ""
 
 
 class RuleIn(Schema):
-    rule: str
-    expect: str = "bool"  # "bool" (eligibility) or "number" (amount)
+    rule: Note
+    expect: Literal["bool", "number"] = "bool"  # eligibility or amount
 
 
 class RuleProblemOut(Schema):
@@ -99,7 +142,7 @@ class ValidationOut(Schema):
 
 
 class WithdrawIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class EntitlementOut(Schema):
@@ -196,12 +239,20 @@ def _entitlement(e) -> dict:
 # -- policies and versions -----------------------------------------------------------------------
 
 
-@router.get("/", response=list[PolicyOut], summary="Policies visible to the user, with counts and budget")
+@router.get(
+    "/",
+    response={200: list[PolicyOut], **READ},
+    summary="Policies visible to the user, with counts and budget",
+)
 def list_policies(request, kind: str = "", q: str = ""):
     return [_policy(row) for row in selectors.policy_rows(request.auth, timezone.localdate(), kind=kind, q=q)]
 
 
-@router.get("/mine", summary="My benefits (talent): every policy in force here, explained")
+@router.get(
+    "/mine",
+    response={200: list[dict], **READ},
+    summary="My benefits (talent): every policy in force here, explained",
+)
 def my_benefits(request):
     talent = selectors.own_talent(request.auth)
     return [
@@ -219,21 +270,27 @@ def my_benefits(request):
     ]
 
 
-@router.post("/mine/{int:entitlement_id}/confirm", response=EntitlementOut, summary="Confirm an offer")
-def confirm_offer(request, entitlement_id: int):
+@router.post(
+    "/mine/{entitlement_id}/confirm", response={200: EntitlementOut, **WRITE}, summary="Confirm an offer"
+)
+def confirm_offer(request, entitlement_id: Id):
     entitlement = selectors.own_entitlement(request.auth, entitlement_id)
     confirmed = services.confirm_offer(actor=request.auth, entitlement=entitlement)
     return _entitlement(confirmed)
 
 
-@router.post("/rules/validate", response=ValidationOut, summary="Validate a rule (problems with line/column)")
+@router.post(
+    "/rules/validate",
+    response={200: ValidationOut, **READ},
+    summary="Validate a rule (problems with line/column)",
+)
 def validate_rule(request, payload: RuleIn):
     expect = "number" if payload.expect == "number" else "bool"
     problems = services.check_rule_text(actor=request.auth, source=payload.rule, expect=expect)
     return {"valid": not problems, "problems": problems}
 
 
-@router.get("/match-runs", response=list[dict], summary="Recent finished match runs")
+@router.get("/match-runs", response={200: list[dict], **READ}, summary="Recent finished match runs")
 def list_match_runs(request):
     run = selectors.latest_match_run(request.auth)
     fields = ("id", "evaluation_date", "talents_evaluated", "versions_evaluated", "offered", "granted")
@@ -241,7 +298,9 @@ def list_match_runs(request):
     return [] if run is None else [{f: getattr(run, f) for f in fields + more}]
 
 
-@router.post("/match-runs", response={202: MatchRunOut, 200: MatchRunOut}, summary="Start a match run (city)")
+@router.post(
+    "/match-runs", response={202: MatchRunOut, 200: MatchRunOut, **WRITE}, summary="Start a match run (city)"
+)
 def start_match_run(request):
     result = services.start_match_run(actor=request.auth)
     finished = result.is_finished
@@ -255,8 +314,8 @@ def start_match_run(request):
     return Status(200 if finished else 202, body)
 
 
-@router.get("/{int:policy_id}", response=PolicyDetailOut, summary="A policy with its versions")
-def get_policy(request, policy_id: int):
+@router.get("/{policy_id}", response={200: PolicyDetailOut, **READ}, summary="A policy with its versions")
+def get_policy(request, policy_id: Id):
     user = request.auth
     policy = selectors.get_policy(user, policy_id)
     data = _policy(_row(user, policy))
@@ -264,28 +323,32 @@ def get_policy(request, policy_id: int):
     return data
 
 
-@router.get("/{int:policy_id}/versions", response=list[VersionOut])
-def list_versions(request, policy_id: int):
+@router.get("/{policy_id}/versions", response={200: list[VersionOut], **READ})
+def list_versions(request, policy_id: Id):
     policy = selectors.get_policy(request.auth, policy_id)
     return [_version(v) for v in selectors.versions_of(request.auth, policy)]
 
 
-@router.post("/{int:policy_id}/versions", response={201: VersionOut}, summary="Create a draft version")
-def create_draft(request, policy_id: int, payload: DraftIn):
+@router.post("/{policy_id}/versions", response={201: VersionOut, **WRITE}, summary="Create a draft version")
+def create_draft(request, policy_id: Id, payload: DraftIn):
     policy = selectors.get_policy(request.auth, policy_id)
     version = services.draft_version(actor=request.auth, policy=policy, **payload.dict())
     return Status(201, _version(version))
 
 
-@router.get("/{int:policy_id}/entitlements", response=list[EntitlementOut])
-@paginate(LimitOffsetPagination)
-def list_entitlements(request, policy_id: int, status: str = ""):
+@router.get("/{policy_id}/entitlements", response={200: list[EntitlementOut], **READ})
+@paginate(EntitlementPagination)
+def list_entitlements(request, policy_id: Id, status: str = ""):
     policy = selectors.get_policy(request.auth, policy_id)
     return selectors.entitlements_for(request.auth, policy=policy, status=status).order_by("pk")
 
 
-@router.get("/{int:policy_id}/explain/{int:talent_id}", summary="Explain a talent against a policy")
-def explain(request, policy_id: int, talent_id: int, version_id: int | None = None):
+@router.get(
+    "/{policy_id}/explain/{talent_id}",
+    response={200: dict, **WRITE},
+    summary="Explain a talent against a policy",
+)
+def explain(request, policy_id: Id, talent_id: Id, version_id: Id | None = None):
     user = request.auth
     policy = selectors.get_policy(user, policy_id)
     talent = registry_selectors.get_talent(user, talent_id)
@@ -298,6 +361,12 @@ def explain(request, policy_id: int, talent_id: int, version_id: int | None = No
         version = selectors.version_in_force(policy, day) or selectors.versions_of(user, policy).first()
     if version is None:
         raise NotFound("该政策尚无可用版本", "The policy has no version")
+    # a draft's rules are checked when it is issued: one that does not parse is explained by its problems
+    problems = services.rule_problems(version.eligibility_rule, expect="bool") + services.rule_problems(
+        version.amount_rule, expect="number"
+    )
+    if problems:
+        raise ValidationFailed(problems, "规则有误，无法解释", "The rule is invalid and cannot be explained")
     return {
         "policy": policy.code,
         "talent_id": talent.pk,
@@ -307,33 +376,39 @@ def explain(request, policy_id: int, talent_id: int, version_id: int | None = No
     }
 
 
-@router.get("/versions/{int:version_id}", response=VersionOut)
-def get_version(request, version_id: int):
+@router.get("/versions/{version_id}", response={200: VersionOut, **READ})
+def get_version(request, version_id: Id):
     return _version(selectors.get_version(request.auth, version_id))
 
 
-@router.put("/versions/{int:version_id}", response=VersionOut, summary="Update a draft version")
-def update_draft(request, version_id: int, payload: DraftIn):
+@router.put("/versions/{version_id}", response={200: VersionOut, **WRITE}, summary="Update a draft version")
+def update_draft(request, version_id: Id, payload: DraftIn):
     version = selectors.get_version(request.auth, version_id)
     return _version(services.update_draft(actor=request.auth, version=version, **payload.dict()))
 
 
 @router.post(
-    "/versions/{int:version_id}/issue", response=VersionOut, summary="Issue a draft (valid rules only)"
+    "/versions/{version_id}/issue",
+    response={200: VersionOut, **WRITE},
+    summary="Issue a draft (valid rules only)",
 )
-def issue(request, version_id: int):
+def issue(request, version_id: Id):
     version = selectors.get_version(request.auth, version_id)
     return _version(services.issue_version(actor=request.auth, version=version))
 
 
-@router.post("/versions/{int:version_id}/withdraw", response=VersionOut)
-def withdraw(request, version_id: int, payload: WithdrawIn):
+@router.post("/versions/{version_id}/withdraw", response={200: VersionOut, **WRITE})
+def withdraw(request, version_id: Id, payload: WithdrawIn):
     version = selectors.get_version(request.auth, version_id)
     return _version(services.withdraw_version(actor=request.auth, version=version, reason=payload.reason))
 
 
-@router.post("/versions/{int:version_id}/simulate", summary="Simulate a draft against today's registry")
-def simulate(request, version_id: int, budget_total: Decimal | None = None):
+@router.post(
+    "/versions/{version_id}/simulate",
+    response={200: dict, **WRITE},
+    summary="Simulate a draft against today's registry",
+)
+def simulate(request, version_id: Id, budget_total: Budget | None = None):
     user = request.auth
     version = selectors.get_version(user, version_id)
     require(user, Action.DRAFT_POLICY, version.policy)

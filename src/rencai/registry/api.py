@@ -12,13 +12,14 @@ from ninja import Router, Status
 from rencai.core import idempotency, pii
 from rencai.core.errors import NotFound
 from rencai.core.pagination import DEFAULT_LIMIT, cursor_page
+from rencai.core.schemas import NOT_FOUND, Cursor, Id, Limit, errors
 from rencai.registry import schemas, selectors, services
 from rencai.registry.models import Enterprise, Talent
 from rencai.registry.selectors import ID_LIKE, TalentFilters
 
 router = Router(tags=["registry"])
 
-ERRORS = {401: dict, 403: schemas.ErrorOut, 404: schemas.ErrorOut, 422: schemas.ErrorOut}
+ERRORS = errors(NOT_FOUND)
 
 
 # Talents ---------------------------------------------------------------------------------------
@@ -44,10 +45,10 @@ def list_talents(
     region: str = "",
     team: str = "",
     tier: str = "",
-    enterprise: int | None = None,
+    enterprise: Id | None = None,
     status: str = "",
-    cursor: str = "",
-    limit: int = DEFAULT_LIMIT,
+    cursor: Cursor = "",
+    limit: Limit = DEFAULT_LIMIT,
 ):
     """Talents in the caller's scope. `q` is a name prefix or an exact ID number; `limit` ≤ 200."""
     filters = TalentFilters(q=q, region=region, team=team, tier=tier, enterprise=enterprise, status=status)
@@ -55,7 +56,7 @@ def list_talents(
 
 
 @router.get("/talents/{talent_id}", response={200: schemas.TalentDetailOut, **ERRORS}, summary="人才详情")
-def talent_detail(request, talent_id: int):
+def talent_detail(request, talent_id: Id):
     return _talent_detail(selectors.get_talent(request.auth, talent_id))
 
 
@@ -64,9 +65,9 @@ def talent_detail(request, talent_id: int):
     response={200: schemas.RevealedOut, **ERRORS},
     summary="查看完整个人信息（留痕） / Reveal personal data (audited)",
 )
-def reveal_talent_field(request, talent_id: int, field: str):
+def reveal_talent_field(request, talent_id: Id, field: str):
     """The full `id_number`, `phone` or `birth_date`. Written to the audit log; 403 without the right, 404
-    out of scope."""
+    out of scope or for any other field."""
     talent = selectors.get_talent(request.auth, talent_id)
     if field not in pii.REVEALABLE:
         raise NotFound()
@@ -149,7 +150,7 @@ def _current_input(request, talent, *, id_number: str | None) -> services.Talent
     response={200: schemas.TalentDetailOut, **ERRORS},
     summary="修改人才 / Update a talent",
 )
-def update_talent(request, talent_id: int, payload: schemas.TalentPatch):
+def update_talent(request, talent_id: Id, payload: schemas.TalentPatch):
     """Changes the given fields only. 404 out of scope, 403 without the right to edit the registry."""
     user = request.auth
     talent = selectors.get_talent(user, talent_id)
@@ -169,7 +170,7 @@ def update_talent(request, talent_id: int, payload: schemas.TalentPatch):
     response={200: schemas.TalentDetailOut, **ERRORS},
     summary="人才跨县转移（市委组织部） / Move a talent to another county (city)",
 )
-def transfer_talent(request, talent_id: int, payload: schemas.TalentTransferIn):
+def transfer_talent(request, talent_id: Id, payload: schemas.TalentTransferIn):
     """Moves the talent's record to the county `region`, audited; both counties' officers are told.
     404 out of scope, 403 for anyone but the city organization department. With an `Idempotency-Key`
     header a retry returns the first result instead of moving again."""
@@ -210,8 +211,8 @@ def list_enterprises(
     q: str = "",
     region: str = "",
     platform_only: bool = False,
-    cursor: str = "",
-    limit: int = DEFAULT_LIMIT,
+    cursor: Cursor = "",
+    limit: Limit = DEFAULT_LIMIT,
 ):
     """Enterprises in scope; `q` is part of the name or an exact credit code."""
     queryset = selectors.enterprises_for(request.auth, q=q, region=region, platform_only=platform_only)
@@ -221,7 +222,7 @@ def list_enterprises(
 @router.get(
     "/enterprises/{enterprise_id}", response={200: schemas.EnterpriseDetailOut, **ERRORS}, summary="企业详情"
 )
-def enterprise_detail(request, enterprise_id: int):
+def enterprise_detail(request, enterprise_id: Id):
     return _enterprise_detail(request.auth, selectors.get_enterprise(request.auth, enterprise_id))
 
 
@@ -255,7 +256,7 @@ def register_enterprise(request, payload: schemas.EnterpriseIn):
 
 @router.get("/platforms/", response={200: schemas.PlatformPage, **ERRORS}, summary="人才平台列表")
 def list_platforms(
-    request, q: str = "", kind: str = "", region: str = "", cursor: str = "", limit: int = DEFAULT_LIMIT
+    request, q: str = "", kind: str = "", region: str = "", cursor: Cursor = "", limit: Limit = DEFAULT_LIMIT
 ):
     queryset = selectors.platforms_for(request.auth, q=q, kind=kind, region=region)
     return cursor_page(queryset, cursor=cursor, limit=limit)
@@ -274,7 +275,7 @@ def _cooperations(user, queryset) -> list:
 @router.get(
     "/platforms/{platform_id}", response={200: schemas.PlatformDetailOut, **ERRORS}, summary="人才平台详情"
 )
-def platform_detail(request, platform_id: int):
+def platform_detail(request, platform_id: Id):
     platform = selectors.get_platform(request.auth, platform_id)
     return {
         **{field.attname: getattr(platform, field.attname) for field in platform._meta.concrete_fields},
@@ -286,7 +287,7 @@ def platform_detail(request, platform_id: int):
 
 
 @router.get("/academicians/", response={200: schemas.AcademicianPage, **ERRORS}, summary="院士列表")
-def list_academicians(request, q: str = "", cursor: str = "", limit: int = DEFAULT_LIMIT):
+def list_academicians(request, q: str = "", cursor: Cursor = "", limit: Limit = DEFAULT_LIMIT):
     return cursor_page(selectors.academicians_for(request.auth, q=q), cursor=cursor, limit=limit)
 
 
@@ -295,7 +296,7 @@ def list_academicians(request, q: str = "", cursor: str = "", limit: int = DEFAU
     response={200: schemas.AcademicianDetailOut, **ERRORS},
     summary="院士详情",
 )
-def academician_detail(request, academician_id: int):
+def academician_detail(request, academician_id: Id):
     academician = selectors.get_academician(request.auth, academician_id)
     return {
         **{field.attname: getattr(academician, field.attname) for field in academician._meta.concrete_fields},

@@ -1,10 +1,15 @@
 """Shapes of the registry API: what goes out (masked personal data only) and what comes in."""
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 
+from rencai.core.schemas import Day, ErrorOut, ProblemOut, declared, text_schema
 from rencai.registry import choices as c
+from rencai.registry.models import Enterprise, Talent
+
+__all__ = ["ErrorOut", "ProblemOut"]  # the one error shape, re-exported for the registry's callers
 
 # Out -------------------------------------------------------------------------------------------
 
@@ -180,81 +185,89 @@ class RevealedOut(Schema):
     value: str
 
 
-class ProblemOut(Schema):
-    field: str
-    message_zh: str
-    message_en: str
-
-
-class ErrorOut(Schema):
-    """Every refusal: a stable code, the message in the request's language, both languages, details."""
-
-    code: str
-    message: str
-    message_zh: str
-    message_en: str
-    details: list[ProblemOut]
-
-
 # In --------------------------------------------------------------------------------------------
+
+
+# What the server accepts, declared in the OpenAPI document but enforced by the services' one input path
+# (`clean_talent`, `clean_enterprise`), which lists every problem at once in both languages: choices as
+# enums, codes in their shapes, names not blank, without NUL and within their columns. What a schema cannot
+# say stays theirs alone (422): an ID number's check digit and birth date, a region or employer that must
+# exist in the caller's scope, an arrival date not after today, a passport holder's birth date and gender.
+SPACE = r"[\s\x1c-\x1f]*"  # what the services strip; \x1c-\x1f are whitespace to Python only
+ID_NUMBER = rf"^{SPACE}[0-9A-Za-z]{{5,20}}{SPACE}$"  # 18 characters for a resident ID, 5-20 for a passport
+REGION_CODE = rf"^{SPACE}[0-9]{{6,12}}{SPACE}$"
+CREDIT_CODE = rf"^{SPACE}[0-9A-Za-z]{{18}}{SPACE}$"
+# the services drop spaces and hyphens, then want 7-17 digits, or + and 8-17 digits
+PHONE = r"^$|^[\s\x1c-\x1f-]*(\+[\s\x1c-\x1f-]*([0-9][\s\x1c-\x1f-]*){8,17}|([0-9][\s\x1c-\x1f-]*){7,17})$"
+NAME_MAX = Talent._meta.get_field("name").max_length or 100
+ENTERPRISE_NAME_MAX = Enterprise._meta.get_field("name").max_length or 200
+
+
+def _choices(choices: type[c.models.Choices], *, blank: bool = False) -> list:
+    return [*([""] if blank and "" not in choices.values else []), *choices.values]
+
+
+TalentName = Annotated[str, declared(text_schema(NAME_MAX))]
+IdNumber = Annotated[str, declared(pattern=ID_NUMBER)]
+RegionCode = Annotated[str, declared(pattern=REGION_CODE)]
 
 
 class TalentIn(Schema):
     """A talent to register. `region` is a region code (e.g. 330881), the employer a credit code."""
 
-    name: str
-    id_number: str
-    id_kind: str = c.IdKind.RESIDENT_ID
-    region: str
-    team: str
-    arrival_date: dt.date
-    phone: str = ""
+    name: TalentName
+    id_number: IdNumber
+    id_kind: Annotated[str, declared(enum=_choices(c.IdKind))] = c.IdKind.RESIDENT_ID
+    region: RegionCode
+    team: Annotated[str, declared(enum=_choices(c.Team))]
+    arrival_date: Day
+    phone: Annotated[str, declared(pattern=PHONE)] = ""
     nationality: str = "CN"
-    tier: str = ""
-    title_level: str = ""
-    skill_level: int = 0
-    highest_degree: str = c.Degree.NONE
-    employer_credit_code: str = ""
-    employment_type: str = ""
+    tier: Annotated[str, declared(enum=_choices(c.Tier, blank=True))] = ""
+    title_level: Annotated[str, declared(enum=_choices(c.TitleLevel))] = ""
+    skill_level: Annotated[int, declared(enum=_choices(c.SkillLevel))] = 0
+    highest_degree: Annotated[str, declared(enum=_choices(c.Degree))] = c.Degree.NONE
+    employer_credit_code: Annotated[str, declared(pattern=f"^$|{CREDIT_CODE}")] = ""
+    employment_type: Annotated[str, declared(enum=_choices(c.EmploymentType, blank=True))] = ""
     is_researcher_venture: bool = False
-    birth_date: dt.date | None = None  # passports only
+    birth_date: Day | None = None  # passports only
     gender: str = ""  # passports only
 
 
 class TalentPatch(Schema):
     """The fields to change; any field left out keeps its value."""
 
-    name: str | None = None
-    id_number: str | None = None
-    id_kind: str | None = None
-    region: str | None = None
-    team: str | None = None
-    arrival_date: dt.date | None = None
-    phone: str | None = None
+    name: TalentName | None = None
+    id_number: IdNumber | None = None
+    id_kind: Annotated[str, declared(enum=_choices(c.IdKind))] | None = None
+    region: RegionCode | None = None
+    team: Annotated[str, declared(enum=_choices(c.Team))] | None = None
+    arrival_date: Day | None = None
+    phone: Annotated[str, declared(pattern=PHONE)] | None = None
     nationality: str | None = None
-    tier: str | None = None
-    title_level: str | None = None
-    skill_level: int | None = None
-    highest_degree: str | None = None
-    employer_credit_code: str | None = None
-    employment_type: str | None = None
+    tier: Annotated[str, declared(enum=_choices(c.Tier, blank=True))] | None = None
+    title_level: Annotated[str, declared(enum=_choices(c.TitleLevel))] | None = None
+    skill_level: Annotated[int, declared(enum=_choices(c.SkillLevel))] | None = None
+    highest_degree: Annotated[str, declared(enum=_choices(c.Degree))] | None = None
+    employer_credit_code: Annotated[str, declared(pattern=f"^$|{CREDIT_CODE}")] | None = None
+    employment_type: Annotated[str, declared(enum=_choices(c.EmploymentType, blank=True))] | None = None
     is_researcher_venture: bool | None = None
-    birth_date: dt.date | None = None
+    birth_date: Day | None = None
     gender: str | None = None
 
 
 class TalentTransferIn(Schema):
     """Where a talent's record moves (a region code, e.g. 330825) and why."""
 
-    region: str
-    reason: str
+    region: RegionCode
+    reason: Annotated[str, declared(text_schema(None))]
 
 
 class EnterpriseIn(Schema):
-    credit_code: str
-    name: str
-    region: str
-    industry: str
-    size: str
+    credit_code: Annotated[str, declared(pattern=CREDIT_CODE)]
+    name: Annotated[str, declared(text_schema(ENTERPRISE_NAME_MAX))]
+    region: RegionCode
+    industry: Annotated[str, declared(enum=_choices(c.Industry))]
+    size: Annotated[str, declared(enum=_choices(c.EnterpriseSize))]
     is_high_tech: bool = False
     is_platform_enterprise: bool = False
