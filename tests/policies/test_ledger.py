@@ -221,3 +221,13 @@ def test_ledger_check_command_reports_balance_and_discrepancies(world, issue):
     BudgetAccount.objects.filter(policy=policy, year=0).update(committed=Decimal("90"))
     with pytest.raises(CommandError, match="1 处不符"):
         call_command("ledger_check")
+
+
+def test_a_budget_below_what_is_committed_is_not_saved_by_any_route(world, issue):
+    policy = issue("p", "true", "100", budget_total=Decimal("1000"))
+    _reserve(policy, world.talent_a, "600")
+    policy.budget_total = Decimal("500")
+    with pytest.raises(DomainError):
+        policy.save()  # e.g. the Django admin
+    policy.refresh_from_db()
+    assert policy.budget_total == Decimal("1000") and _account(policy).limit == Decimal("1000")

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -72,10 +72,11 @@ class Policy(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
         from rencai.policies import ledger  # the ledger's accounts carry the policy's limits
 
-        ledger.sync_limits(self)
+        with transaction.atomic():  # a budget the accounts refuse (below what is committed) is not saved
+            super().save(*args, **kwargs)
+            ledger.sync_limits(self)
 
 
 class VersionStatus(models.TextChoices):
