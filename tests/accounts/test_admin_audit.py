@@ -65,3 +65,18 @@ def test_a_groups_permissions_changed_in_the_admin_are_in_the_chain(client, worl
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="admin.log.change", object_type="auth.group")
     assert entry.object_id == str(group.pk) and "权限" in entry.detail["change"]
+
+
+def test_a_registry_change_in_the_admin_is_audited_once_by_its_own_admin(client, world):
+    department = world.users["department"].department
+    client.force_login(world.users["superuser"])
+
+    response = client.post(
+        f"/admin/registry/department/{department.pk}/change/",
+        {"region": department.region_id, "kind": department.kind, "name": "江山市人社局（改）"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:1500]
+    entries = AuditEntry.objects.filter(object_type="registry.department", object_id=str(department.pk))
+    assert list(entries.values_list("action", flat=True)) == ["admin.change"]
+    assert entries.get().detail == {"fields": ["name"]}

@@ -80,6 +80,9 @@ def _admin_action_to_audit(sender, instance: LogEntry, created: bool, **kwargs) 
     """Every admin add, change and delete (groups and their permissions included) in the chained log."""
     if not created:
         return
+    model = instance.content_type.model_class() if instance.content_type else None
+    if getattr(admin.site._registry.get(model), "audits_itself", False):
+        return  # its admin records each save and delete with the changed fields already
     kind = {1: "add", 2: "change", 3: "delete"}.get(instance.action_flag, str(instance.action_flag))
     content_type = instance.content_type
     audit.record(

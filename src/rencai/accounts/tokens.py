@@ -8,19 +8,17 @@ server process, not after its cache expires.
 import os
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from rencai.accounts.models import ApiToken, User
 from rencai.core import audit
 from rencai.core.errors import NotFound
+from rencai.core.files import var_path
 
 
 def revocation_mark() -> Path:
-    return Path(
-        getattr(settings, "RENCAI_TOKEN_REVOCATIONS", "") or Path(settings.VAR_DIR) / "token-revocations"
-    )
+    return var_path("RENCAI_TOKEN_REVOCATIONS", "token-revocations")
 
 
 def revocation_stamp() -> int:

@@ -3,16 +3,14 @@
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rencai.core.files import append_private
+from rencai.core.files import append_private, var_path
 from rencai.core.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -90,8 +88,7 @@ def record(
 
 
 def anchor_path() -> Path:
-    configured = getattr(settings, "RENCAI_AUDIT_ANCHOR", "") or os.environ.get("RENCAI_AUDIT_ANCHOR", "")
-    return Path(configured) if configured else Path(settings.VAR_DIR) / "audit-anchor.log"
+    return var_path("RENCAI_AUDIT_ANCHOR", "audit-anchor.log")
 
 
 def _write_anchor(chain_id: str, seq: int, digest: str) -> None:

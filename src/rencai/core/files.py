@@ -11,6 +11,15 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
+def var_path(setting: str, filename: str) -> Path:
+    """Where a file beside the database lives: the setting of that name (or the environment variable),
+    else `var/<filename>`."""
+    from django.conf import settings
+
+    configured = getattr(settings, setting, "") or os.environ.get(setting, "")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / filename
+
+
 def append_private(path: Path | str, text: str) -> None:
     """Append `text` to `path`, creating it 0600 (an existing file is made 0600 too)."""
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)

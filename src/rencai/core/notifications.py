@@ -11,7 +11,6 @@ a failed send can be retried by the task worker.
 import datetime as dt
 import logging
 import threading
-from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -21,7 +20,7 @@ from django.utils.module_loading import import_string
 from django_tasks import task
 
 from rencai.core.errors import NotFound
-from rencai.core.files import append_private
+from rencai.core.files import append_private, var_path
 from rencai.core.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ class FileChannel(Channel):
     name = "file"
 
     def deliver(self, notification: Notification) -> None:
-        path = Path(getattr(settings, "RENCAI_NOTIFICATION_LOG", settings.VAR_DIR / "notifications.log"))
+        path = var_path("RENCAI_NOTIFICATION_LOG", "notifications.log")
         line = (
             f"{notification.created_at.isoformat()}\tto={notification.recipient.username}"
             f"\tkind={notification.kind}\t{notification.subject}\t{_one_line(notification.body)}"
@@ -101,7 +100,7 @@ def file_sms_gateway(phone: str, text: str) -> None:
     """The default SMS gateway: records what would be sent, with the number masked."""
     from rencai.core.masking import mask_phone
 
-    path = Path(getattr(settings, "RENCAI_SMS_LOG", settings.VAR_DIR / "sms.log"))
+    path = var_path("RENCAI_SMS_LOG", "sms.log")
     with _file_lock:
         append_private(path, f"{timezone.now().isoformat()}\t{mask_phone(phone)}\t{_one_line(text)}\n")
 

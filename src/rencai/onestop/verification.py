@@ -28,6 +28,7 @@ from ninja import Router
 from ninja.utils import check_csrf
 
 from rencai.accounts.models import ApiToken
+from rencai.accounts.tokens import revocation_stamp
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode, ValidationFailed, problem
 from rencai.core.headers import HEADERS as SECURITY_HEADERS
@@ -364,8 +365,6 @@ def user_for_token(key: str):
     (one stat call), and the cache is dropped at once. An expired token or a deactivated account still
     works here for at most TOKEN_CACHE_SECONDS.
     """
-    from rencai.accounts.tokens import revocation_stamp
-
     stamp = revocation_stamp()
     if stamp != _token_stamp[0]:
         _token_users.clear()

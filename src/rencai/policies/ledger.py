@@ -13,7 +13,6 @@ Python that a race or a new route could skip:
   held reservations (it returns nothing when the ledger is sound).
 """
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -104,8 +103,9 @@ def reserve(
         policy = _lock(policy_id)
         _ensure_accounts(policy, [year])
         held = Reservation.objects.filter(policy=policy, talent_id=talent_id, status=ReservationStatus.HELD)
-        if held.exists():
-            raise AlreadyPaid(policy, held.first())
+        earlier = held.first()
+        if earlier is not None:
+            raise AlreadyPaid(policy, earlier)
         _charge(policy, year, amount)
         try:
             with transaction.atomic():
@@ -255,7 +255,3 @@ def discrepancies() -> list[dict]:
                 }
             )
     return wrong
-
-
-def this_year(day: dt.date | None = None) -> int:
-    return (day or timezone.localdate()).year

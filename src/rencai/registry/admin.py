@@ -20,7 +20,10 @@ from rencai.registry.models import (
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Records each save and delete made in the admin in the hash-chained audit log."""
+    """Records each save and delete made in the admin in the hash-chained audit log (so accounts.admin does
+    not mirror Django's admin log for these models a second time)."""
+
+    audits_itself = True
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -65,11 +65,15 @@ class Ineligible(DomainError):
 def _check_can_apply(talent: Talent, item: ServiceItem, form_data: dict) -> None:
     if selectors.item_in_region(item.code, talent.region) != item:
         raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
-    open_states = Application.objects.filter(
-        talent=talent, item__code=item.code, state__in=[*OPEN_STATES, ApplicationState.OFFERED]
-    ).values_list("state", flat=True)
-    for state in open_states:
-        raise AlreadyOpen(offered=state == ApplicationState.OFFERED)
+    open_state = (
+        Application.objects.filter(
+            talent=talent, item__code=item.code, state__in=[*OPEN_STATES, ApplicationState.OFFERED]
+        )
+        .values_list("state", flat=True)
+        .first()
+    )
+    if open_state is not None:
+        raise AlreadyOpen(offered=open_state == ApplicationState.OFFERED)
     if (
         item.outcome == Outcome.GOLD_CARD
         and GoldCard.objects.filter(talent=talent, status=CardStatus.ACTIVE).exists()
