@@ -23,6 +23,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from rencai.core.errors import DomainError, ErrorCode
+from rencai.core.text import quoted
 from rencai.policies.models import (
     TOTAL,
     BudgetAccount,
@@ -39,7 +40,7 @@ class BudgetExhausted(DomainError):
     def __init__(self, policy: Policy, amount: Decimal):
         super().__init__(
             ErrorCode.BUDGET_EXHAUSTED,
-            f"“{policy.name}”预算余额不足，无法承诺 {amount} 元；请待预算追加或下一预算年度",
+            f"{quoted(policy.name)}预算余额不足，无法承诺 {amount} 元；请待预算追加或下一预算年度",
             f"The budget of {policy.code} cannot cover {amount} yuan; wait for more budget or the next year",
         )
 
@@ -51,7 +52,7 @@ class AlreadyPaid(DomainError):
         route = ReservationSource(held.source).label if held else ""
         super().__init__(
             ErrorCode.ALREADY_PAID,
-            f"该人才已享受“{policy.name}”（{route}），同一政策不重复兑现",
+            f"该人才已享受{quoted(policy.name)}（{route}），同一政策不重复兑现",
             f"The talent already receives {policy.code} ({held.source if held else ''}); "
             "a policy pays a person once",
         )
@@ -219,7 +220,7 @@ def sync_limits(policy: Policy) -> None:
     except IntegrityError:
         raise DomainError(
             ErrorCode.BUDGET_BELOW_COMMITTED,
-            f"“{policy.name}”的新预算低于已承诺的金额，不能调减到该数额",
+            f"{quoted(policy.name)}的新预算低于已承诺的金额，不能调减到该数额",
             f"The new budget of {policy.code} is below what is already committed",
         ) from None
 

@@ -8,6 +8,8 @@ table of labels is built once per model, field and language and then looked up.
 from django import template
 from django.utils.translation import get_language
 
+from rencai.core.text import quoted
+
 register = template.Library()
 
 _tables: dict[tuple, dict] = {}
@@ -24,3 +26,9 @@ def label(obj, field_name: str):
         _tables[key] = table
     value = getattr(obj, field_name)
     return table.get(value, value)
+
+
+@register.filter(name="quoted")
+def quoted_filter(value) -> str:
+    """`{{ name|quoted }}`: the name in Chinese quotes, nested quotes turned single (core.text.quoted)."""
+    return quoted(value)

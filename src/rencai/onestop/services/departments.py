@@ -11,6 +11,7 @@ from rencai.core import audit
 from rencai.core.access import Action, require
 from rencai.core.calendar import add_working_days
 from rencai.core.errors import DomainError, ErrorCode, ValidationFailed, problem
+from rencai.core.text import quoted
 from rencai.onestop import selectors
 from rencai.onestop.models import Application, ApplicationState, StepState, StepTask
 from rencai.onestop.services.outcomes import issue_outcome
@@ -53,7 +54,7 @@ def _open_group(application: Application, group: int, *, today: dt.date | None =
         _tell(
             _department_users(task.department),
             subject=f"待办：{application.item.name} · {task.step.action}",
-            body=f"{application.talent.name} 的“{application.item.name}”申请需贵部门办理"
+            body=f"{application.talent.name} 的{quoted(application.item.name)}申请需贵部门办理"
             f"（{task.step.action}），请于 {task.due_on:%Y年%m月%d日} 前办结。",
             link=f"/services/steps/{task.pk}/" if task.pk else _link(application),
             kind="onestop.step",
@@ -103,7 +104,7 @@ def _after_approval(application: Application, task: StepTask, *, actor) -> None:
     _tell(
         _applicant_users(application),
         subject=f"办理进度：{task.department.name}已同意",
-        body=f"您的“{application.item.name}”申请，{task.department.name}（{task.step.action}）已同意。",
+        body=f"您的{quoted(application.item.name)}申请，{task.department.name}（{task.step.action}）已同意。",
         link=_link(application),
         kind="onestop.step_decided",
     )
@@ -122,7 +123,7 @@ def _reject(application: Application, task: StepTask, *, actor) -> None:
     _tell(
         _applicant_users(application),
         subject=f"申请未通过：{application.item.name}",
-        body=f"您的“{application.item.name}”申请未通过。{task.department.name}意见：{task.reason}",
+        body=f"您的{quoted(application.item.name)}申请未通过。{task.department.name}意见：{task.reason}",
         link=_link(application),
         kind="onestop.rejected",
     )
@@ -135,7 +136,7 @@ def _approve_and_complete(application: Application, *, actor, role: str = SYSTEM
     _tell(
         _applicant_users(application),
         subject=f"已办结：{application.item.name}",
-        body=f"您的“{application.item.name}”申请已办结。{outcome}",
+        body=f"您的{quoted(application.item.name)}申请已办结。{outcome}",
         link=_link(application),
         kind="onestop.completed",
     )
