@@ -1,7 +1,9 @@
 """Shared fixtures: the region tree, one user per role, and a logged-in client per role."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from rencai.core import access
 from rencai.core.regions import ensure_quzhou_regions
@@ -55,3 +57,12 @@ def _force_login_passes_the_second_factor(monkeypatch):
             factories.pass_second_factor(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_chinese():
+    """A request in English leaves English active in the thread (LocaleMiddleware activates, nothing
+    deactivates): each test starts in the site's default language whatever the one before it asked for."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -63,6 +63,7 @@ def make_talent(
         "name": name or f"人才{next(_counter)}",
         "id_number_ciphertext": sealed.ciphertext,
         "id_number_index": sealed.index,
+        "id_number_tail_index": sealed.tail_index,
         "id_number_masked": sealed.masked,
         "phone_ciphertext": sealed_phone.ciphertext,
         "phone_masked": sealed_phone.masked,

@@ -21,7 +21,7 @@ from rencai.core.access import Action, holders, may, require, restrict
 from rencai.core.errors import NotFound, PermissionDenied
 from rencai.core.models import AuditEntry, Notification, Region
 from rencai.onestop import services
-from rencai.onestop.models import Application, GoldCard, HousingLoanReferral, ServiceItem, StepTask
+from rencai.onestop.models import Application, GoldCard, HousingLoanReferral, Material, ServiceItem, StepTask
 from rencai.onestop.selectors import item_in_region
 from rencai.policies.models import Policy, PolicyVersion
 from rencai.registry.models import Talent
@@ -43,6 +43,8 @@ OFFICER = {
     A.SEE_SERVICE_DASHBOARD,
     A.VERIFY_CARD,
     A.SEE_CALENDAR_WARNING,
+    A.USE_API,
+    A.VIEW_MATERIAL_FILE,  # of the applications they take part in only (tests/onestop/test_material_files.py)
 }
 # Organization departments also keep the registry, make policies, run the one-stop window and the catalogue
 ORGANIZER = OFFICER | {
@@ -60,7 +62,15 @@ HELD: dict[str, set[Action]] = {
     "city_org_dept": ORGANIZER | {A.START_MATCHING, A.TRANSFER_TALENT},
     "county_org_dept": ORGANIZER,
     "department": OFFICER | {A.DECIDE_STEP, A.DECIDE_LOAN},
-    "enterprise": {A.BROWSE_TALENTS, A.BROWSE_REGISTRY, A.EXPORT, A.APPLY_FOR_EMPLOYEE, A.ACT_AS_APPLICANT},
+    "enterprise": {
+        A.BROWSE_TALENTS,
+        A.BROWSE_REGISTRY,
+        A.EXPORT,
+        A.APPLY_FOR_EMPLOYEE,
+        A.ACT_AS_APPLICANT,
+        A.USE_API,
+        A.VIEW_MATERIAL_FILE,
+    },
     "talent": {
         A.BROWSE_TALENTS,
         A.REVEAL_PERSONAL_DATA,
@@ -68,9 +78,10 @@ HELD: dict[str, set[Action]] = {
         A.APPLY_FOR_SELF,
         A.ACT_AS_APPLICANT,
         A.CONFIRM_OFFER,
+        A.VIEW_MATERIAL_FILE,
     },
     "reviewer": set(),
-    "provider": {A.VERIFY_CARD, A.REDEEM_VOUCHER},
+    "provider": {A.VERIFY_CARD, A.REDEEM_VOUCHER, A.USE_API},
     "intermediary": set(),
     # The administrator holds every officer's and provider's right and keeps the calendar, but never acts
     # as a talent or an employer
@@ -110,7 +121,7 @@ NAV = {
     | REGISTRY_PAGES
     | {"registry:academician_list", "policies:policy_list", "onestop:department_queue", "onestop:dashboard"},
     "enterprise": EVERYONE | REGISTRY_PAGES | {"onestop:my_applications"},
-    "talent": EVERYONE | {"policies:my_benefits", "onestop:my_applications"},
+    "talent": EVERYONE | {"policies:my_benefits", "onestop:my_card", "onestop:my_applications"},
     "reviewer": EVERYONE,
     "provider": EVERYONE | {"onestop:provider_home"},
     "intermediary": EVERYONE,
@@ -419,6 +430,7 @@ OBJECT_RIGHTS = [
     (A.ACT_AS_APPLICANT, Application),
     (A.CONFIRM_OFFER, Application),
     (A.REVOKE_CARD, GoldCard),
+    (A.VIEW_MATERIAL_FILE, Material),
     (A.APPLY_FOR_SELF, Talent),
     (A.APPLY_FOR_EMPLOYEE, Talent),
     (A.REVEAL_PERSONAL_DATA, Talent),

@@ -67,13 +67,14 @@ VISIBLE = {
 # their employer; a host enterprise's station lists the academician who works there.
 ALSO_NAMED = {"talent": {"enterprise_a"}, "enterprise": {"academician_a"}}
 EXPORTS = {"city_org_dept", "county_org_dept", "department", "enterprise", "superuser"}
-# The home page tiles: active talents, enterprises, platforms in scope (a talent sees only the first).
+# The home page tiles: active talents, enterprises, platforms in scope (a talent sees none: a link to their
+# own record instead).
 HOME_FIGURES = {
     "city_org_dept": {"talents": 3, "enterprises": 2, "platforms": 2},
     "county_org_dept": {"talents": 2, "enterprises": 1, "platforms": 1},
     "department": {"talents": 2, "enterprises": 1, "platforms": 1},
     "enterprise": {"talents": 1, "enterprises": 1, "platforms": 1},
-    "talent": {"talents": 1},
+    "talent": {},
     "reviewer": {},
     "provider": {},
     "superuser": {"talents": 3, "enterprises": 2, "platforms": 2},
@@ -257,8 +258,8 @@ def _search(channel: str, client: Client, params: dict, objects: dict) -> str:
         response = client.get(reverse("registry:talent_list"), params)
         assert response.status_code == 200
         html = response.content.decode()
-        for value in params.values():  # the search box echoes the query: that is not a result
-            html = html.replace(f'value="{value}"', "")
+        for value in params.values():  # the search box, and an empty list's message, echo the query
+            html = html.replace(f'value="{value}"', "").replace(f"“{value}”", "")
         total = re.search(r'data-total="(\d+)"', html)
         ids = row_ids(html, "talents")
         assert (int(total.group(1)) if total else 0) == len(ids)
@@ -382,3 +383,29 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_the_api_answers_401(world, obj
         response = client.get(url)
         assert response.status_code == 401, url
         assert_nothing_forbidden("reviewer", objects, response.content.decode())
+
+
+# A talent's benefits and eligibility (policies:talent_benefits) ------------------------------------
+
+# 200 for an officer who sees the talent; 403 for a role that sees the talent but not the policies (an
+# enterprise and its employee); 302 to their own page for the talent; 404 out of scope.
+BENEFITS = {
+    "city_org_dept": {"talent_a": 200, "talent_a2": 200, "talent_b": 200},
+    "county_org_dept": {"talent_a": 200, "talent_a2": 200, "talent_b": 404},
+    "department": {"talent_a": 200, "talent_a2": 200, "talent_b": 404},
+    "enterprise": {"talent_a": 403, "talent_a2": 404, "talent_b": 404},
+    "talent": {"talent_a": 302, "talent_a2": 404, "talent_b": 404},
+    "reviewer": {"talent_a": 404, "talent_a2": 404, "talent_b": 404},
+    "provider": {"talent_a": 404, "talent_a2": 404, "talent_b": 404},
+    "superuser": {"talent_a": 200, "talent_a2": 200, "talent_b": 200},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_talents_benefits_page_opens_in_scope_only(world, objects, role):
+    client = ui_client(world, role)
+    for key, status in sorted(BENEFITS[role].items()):
+        response = client.get(reverse("policies:talent_benefits", args=[objects[key].pk]))
+        assert response.status_code == status, key
+        if status != 200:
+            assert objects[key].name not in response.content.decode(), key

@@ -171,3 +171,49 @@ def test_one_stop_officer_pages_render_in_english(client, world):
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert "<h1>人才服务综合窗口</h1>" in client.get(reverse("onestop:window_queue")).content.decode()
+
+
+# Chinese punctuation in English text: full-width forms (：；，（）！？), CJK marks (、。《》「」) and curly
+# quotes. English pages use ASCII punctuation ("Import report: x", not "Import report：x").
+CHINESE_PUNCTUATION = re.compile(r"[\uff01-\uff5e\u3000-\u303f\u2018\u2019\u201c\u201d]")
+
+
+def test_no_english_translation_holds_chinese_punctuation():
+    found = []
+    for part, messages in read_parts().items():
+        for message in messages:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            found += [
+                f"{part}: {message.id!r} -> {text!r}" for text in strings if CHINESE_PUNCTUATION.search(text)
+            ]
+    assert not found, "English with Chinese punctuation:\n" + "\n".join(found)
+
+
+# Literal Chinese punctuation written in a template outside the translated strings shows on English pages
+# too ("Import report：x"): the colon or bracket belongs inside the translated string (or in CSS). Files
+# that still do it, to be mended by their owners; the list only shrinks.
+PUNCTUATION_OUTSIDE_TRANSLATION = {
+    "templates/500.html",  # bilingual by design: shown when no translation machinery may be working
+    "onestop/templates/onestop/_benefit_line.html",
+    "onestop/templates/onestop/application_detail.html",
+    "onestop/templates/onestop/card_detail.html",
+    "onestop/templates/onestop/my_applications.html",
+    "onestop/templates/onestop/step_detail.html",
+    "policies/templates/policies/policy_detail.html",
+    "policies/templates/policies/version_form.html",
+}
+TEMPLATE_TAGS_AND_TRANSLATIONS = re.compile(
+    r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}"
+    r"|{#.*?#}|{%.*?%}|{{.*?}}",
+    re.S,
+)
+
+
+def test_templates_write_no_chinese_punctuation_outside_translated_strings():
+    found = []
+    for path in sorted(SOURCE.rglob("templates/**/*.html")):
+        name = str(path.relative_to(SOURCE))
+        untranslated = TEMPLATE_TAGS_AND_TRANSLATIONS.sub("", path.read_text(encoding="utf-8"))
+        if CHINESE_PUNCTUATION.search(untranslated) and name not in PUNCTUATION_OUTSIDE_TRANSLATION:
+            found.append(name)
+    assert not found, "templates with Chinese punctuation outside a translated string:\n" + "\n".join(found)

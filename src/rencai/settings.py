@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rencai.core.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "rencai.accounts.middleware.IdleSessionMiddleware",
@@ -226,6 +227,10 @@ RENCAI_INDEX_KEY = os.environ.get("RENCAI_INDEX_KEY") or _secret_from_file("inde
 
 RENCAI_PAGE_SIZE = 50
 RENCAI_IMPORT_MAX_ROWS = 200_000
+# A material file given with an application (certificate scan, PDF): at most this many bytes each.
+RENCAI_MATERIAL_MAX_BYTES = int(os.environ.get("RENCAI_MATERIAL_MAX_BYTES", str(20 * 1024 * 1024)))
+# Any one request's body (an import file is at most 30 MB, a material file 20 MB, an application a few).
+RENCAI_MAX_REQUEST_BYTES = int(os.environ.get("RENCAI_MAX_REQUEST_BYTES", str(100 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -28,7 +28,7 @@ def test_dashboard_charts_and_the_withdraw_confirm_work_under_the_policy(page, l
     asked: list[str] = []
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click("button[data-confirm]")
-    assert asked == ["确定撤回该申请？"]
+    assert asked == ["撤回后该申请即终止办理，不能恢复；如仍需办理，须重新申请。确定撤回？"]
     application.refresh_from_db()
     assert application.state == "submitted"  # dismissed: nothing was withdrawn
 

@@ -121,6 +121,7 @@ def test_gold_card_from_application_to_revocation(person, live_server, world):
     window.goto(f"{base}/cards/?q={card.card_number}")
     window.click(f"tr[data-card='{card.card_number}'] a")
     window.fill("textarea[name=reason]", "人才已调离衢州")
+    window.once("dialog", lambda dialog: dialog.accept())  # it asks once: the card stops working for good
     window.click("button[name=revoke]")
     expect(window.locator("[data-revoked]")).to_contain_text("人才已调离衢州")
 

@@ -160,3 +160,19 @@ def test_a_request_that_finds_every_pooled_connection_busy_answers_503(browser, 
     assert busy.status_code == 503 and busy["Retry-After"] and busy.json()["code"] == "unavailable"
     assert page.status_code == 503 and "请5秒后重试" in page.content.decode()
     assert after.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_request_declaring_more_than_the_limit_is_refused_before_its_body_is_read(settings, world):
+    settings.RENCAI_MAX_REQUEST_BYTES = 1024 * 1024
+    client = Client()
+    client.force_login(world.users["county_org_dept"])
+    body = b"x" * (1024 * 1024 + 1)
+    page = client.post("/services/", data=body, content_type="application/octet-stream")
+    assert page.status_code == 413
+    assert "请求过大：一次提交的内容不能超过 1 MB" in page.content.decode()
+    api = client.post("/api/services/applications", data=body, content_type="application/json")
+    assert api.status_code == 413 and api.json()["code"] == "request_too_large"
+    assert "at most 1 MB" in api.json()["message_en"]
+    small = client.post("/api/services/applications", data=b"{}", content_type="application/json")
+    assert small.status_code != 413

@@ -1,5 +1,7 @@
 """Notifications: the inbox, the file channel, e-mail and SMS through the background task, the inbox page."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -9,6 +11,9 @@ from rencai.core import crypto
 from rencai.core.errors import NotFound
 from rencai.core.models import Notification
 from rencai.core.notifications import inbox_for, mark_read, notify, unread_count
+from rencai.onestop import services
+from tests import factories
+from tests.onestop.builders import build_services, in_progress_gold_card
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +144,76 @@ def test_mark_all_read_from_the_inbox(client, world):
 def test_inbox_requires_sign_in(client):
     response = client.get(reverse("inbox"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+# Opening and handling read a message (issue 13: handled messages stayed 未读) -----------------------------
+
+
+def _badge(html: str) -> str | None:
+    found = re.search(r'<span class="badge" data-unread>(\d+)</span>', html)
+    return found.group(1) if found else None
+
+
+def test_opening_the_linked_page_any_way_marks_the_message_read(client, world):
+    talent = world.users["talent"]
+    opened = notify(recipient=talent, subject="办理进度", body="", link="/services/mine/")
+    other = notify(recipient=talent, subject="别的消息", body="", link="/policies/mine/")
+    client.force_login(talent)
+
+    html = client.get("/services/mine/").content.decode()  # straight from the menu, not from the inbox
+
+    opened.refresh_from_db()
+    other.refresh_from_db()
+    assert opened.read_at is not None and other.read_at is None
+    assert _badge(html) == "1" and unread_count(talent) == 1
+
+
+@pytest.fixture
+def step_told_to_two_officers(world):
+    """A gold-card step waiting at Jiangshan's HRSS, whose two officers were both told about it."""
+    department = world.users["department"].department
+    colleague = factories.make_user("dept2", "department", region=world.county_a, department=department)
+    application = in_progress_gold_card(build_services(world))
+    task = application.steps.get(department=department)
+    return task, world.users["department"], colleague
+
+
+def test_a_step_decided_by_a_colleague_reads_as_handled_and_leaves_the_unread_count(
+    client, step_told_to_two_officers
+):
+    task, officer, colleague = step_told_to_two_officers
+    message = Notification.objects.get(recipient=colleague, kind="onestop.step")
+    assert message.link == f"/services/steps/{task.pk}/"
+    client.force_login(colleague)
+    assert _badge(client.get("/").content.decode()) == "1"
+
+    services.decide_step(actor=officer, task=task, approve=True)
+
+    assert _badge(client.get("/").content.decode()) is None  # the badge counts what still waits
+    inbox = client.get(reverse("inbox")).content.decode()
+    article = re.search(rf'<article [^>]*id="message-{message.pk}"[^>]*>.*?</article>', inbox, re.S).group(0)
+    assert 'data-state="handled"' in article and "已办理" in article and "未读" not in article
+    assert 'data-testid="unread-count"' not in inbox
+    message.refresh_from_db()
+    assert message.read_at is not None
+
+
+def test_a_step_still_waiting_stays_unread(client, step_told_to_two_officers):
+    _task, _officer, colleague = step_told_to_two_officers
+    client.force_login(colleague)
+
+    inbox = client.get(reverse("inbox")).content.decode()
+
+    assert 'data-state="unread"' in inbox and 'data-state="handled"' not in inbox
+    assert "1 条未读" in inbox
+
+
+def test_the_officer_who_decides_the_step_has_read_its_message_by_opening_it(
+    client, step_told_to_two_officers
+):
+    task, officer, _colleague = step_told_to_two_officers
+    client.force_login(officer)
+
+    client.get(f"/services/steps/{task.pk}/")
+
+    assert Notification.objects.get(recipient=officer, kind="onestop.step").read_at is not None

@@ -168,6 +168,9 @@ def test_my_benefits_lists_entitlements_and_missing_conditions(client, world, is
 
     assert lines["for-d"]["eligible"] and lines["for-d"]["entitlement"]["status"] == "offered"
     assert lines["for-doctors"]["missing_zh"] == ["学历: 硕士 ≠ 博士 ✗"]
+    explanation = lines["for-doctors"]["explanation"]
+    assert explanation["clauses"][0]["sentence_zh"] == "您的学历为硕士，而要求为博士"
+    assert explanation["needs_zh"] == ["要求学历为博士（您的学历为硕士）"]
 
     entitlement_id = lines["for-d"]["entitlement"]["id"]
     confirmed = _post(client, f"/api/policies/mine/{entitlement_id}/confirm").json()

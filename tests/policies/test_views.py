@@ -66,7 +66,8 @@ def test_policy_list_shows_the_matching_counts_and_budget_of_each_policy(client,
     tier_d, tier_ce = _row(html, "tier-d"), _row(html, "tier-ce")
     assert (_count(tier_d, "offered"), _count(tier_d, "granted")) == (1, 0)
     assert (_count(tier_ce, "offered"), _count(tier_ce, "granted")) == (0, 2)  # talent_a2 (E), talent_b (C)
-    assert "1000.00 / 4000.00" in tier_d  # used / remaining
+    assert "1,000.00 元 / 4,000.00 元" in tier_d  # used / remaining, as officers write money
+    assert _text(tier_d).count("tier-d") == 1  # in the name only: the code is a key, not for reading
     assert "第 1 版" in tier_d
     assert "运行匹配" in html
 
@@ -142,7 +143,7 @@ def test_rule_editor_lists_every_variable_with_chinese_label_and_live_validation
 
     html = (
         _login(client, world.users["city_org_dept"])
-        .get(reverse("policies:version_create", args=[policy.pk]))
+        .get(reverse("policies:version_create", args=[policy.pk]) + "?mode=text")  # the form is the default
         .content.decode()
     )
 
@@ -254,17 +255,22 @@ def test_simulation_export_lists_added_and_removed_talents(client, world, issue)
     assert AuditEntry.objects.filter(action="policy.simulation_export").count() == 1
 
 
-def test_explanation_page_shows_each_clause_with_marks_and_the_talents_values(client, world, issue):
+def test_explanation_page_tells_each_clause_in_sentences_about_the_talent(client, world, issue):
     policy = issue("doc-45", 'talent.degree == "master" && talent.tier in ["A", "B", "C"]', "50000")
 
     response = _login(client, world.users["county_org_dept"]).get(
         reverse("policies:policy_explain", args=[policy.pk]), {"talent": world.talent_a.pk}
     )
 
-    text = _text(response.content.decode())
-    assert "不符合条件" in text
-    assert "学历: 硕士 ✓" in text
-    assert "人才类别: D类 ∉ {A类, B类, C类} ✗" in text
+    html = response.content.decode()
+    shown = _text(html.split('<details class="technical">')[0])
+    assert "不符合条件" in shown
+    assert "该人才的人才类别为D类，不属于A类、B类、C类" in shown
+    assert "需要：人才类别为A类、B类、C类之一" in shown
+    assert "该人才的学历为硕士，符合要求" in shown
+    assert not set("∈∉≠≤≥✓✗") & set(shown)
+    # the compact notation stays for officers, behind 技术细节
+    assert "人才类别: D类 ∉ {A类, B类, C类} ✗" in _text(html)
 
 
 def test_explanation_page_shows_the_amount_computation(client, world, issue):
@@ -275,7 +281,8 @@ def test_explanation_page_shows_the_amount_computation(client, world, issue):
     )
 
     text = _text(response.content.decode())
-    assert "符合条件" in text and "人才类别: D类 ≠ A类 ✗ → 10000 元" in text
+    assert "符合条件" in text and "金额：10,000.00 元" in text
+    assert "不属于“人才类别为A类”的情形，按其他情形计算" in text
 
 
 def test_explaining_a_talent_outside_the_officers_county_is_not_found(client, world, issue):
@@ -295,10 +302,12 @@ def test_my_benefits_shows_the_talents_entitlement_and_what_they_miss(client, wo
 
     offered = html.split('id="offered"')[1].split("</section>")[0]
     missing = html.split('id="missing"')[1].split("</section>")[0]
-    assert 'data-policy="for-tier-d"' in offered and "8000.00" in offered and "确认领取" in offered
+    assert 'data-policy="for-tier-d"' in offered and "8,000.00 元" in offered and "确认领取" in offered
     assert 'data-policy="for-doctors"' in missing
-    assert "还差：" in missing and "学历: 硕士 ≠ 博士 ✗" in _text(missing)
-    assert "年龄: 41 ≤ 45 ✓" in _text(missing)
+    said = _text(missing)
+    assert "您的学历为硕士，而要求为博士" in said and "要求学历为博士（您的学历为硕士）" in said
+    assert "您的年龄为 41 岁，满足“不超过 45 岁”的条件" in said
+    assert not set("∈∉≠≤≥✓✗") & set(_text(html)) and "技术细节" not in html
 
 
 def test_a_talent_confirms_an_offer(client, world, issue):

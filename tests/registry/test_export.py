@@ -44,21 +44,26 @@ def download(client, world, role, url_name, query=""):
     return rows[0], rows[1:]
 
 
+def by_header(header, rows) -> list[dict]:
+    """The rows as {header: value}: the columns are the import's, found by their names."""
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
 @pytest.mark.parametrize(
     "role", ["city_org_dept", "county_org_dept", "department", "enterprise", "superuser"]
 )
 def test_talent_export_holds_exactly_the_rows_of_the_users_list(client, world, role):
     header, rows = download(client, world, role, "talent_export")
-    assert header[:3] == ("姓名", "证件号码", "手机号码")
+    assert header[:4] == ("姓名", "证件类型", "证件号码", "手机号码")
     expected = list(selectors.talents_for(world.users[role]).values_list("name", "id_number_masked"))
-    assert [(r[0], r[1]) for r in rows] == expected
+    assert [(r["姓名"], r["证件号码"]) for r in by_header(header, rows)] == expected
     assert len(rows) > 0
 
 
 def test_county_export_leaves_out_the_other_countys_talents_and_enterprises(client, world):
-    _, talents = download(client, world, "county_org_dept", "talent_export")
-    assert {r[0] for r in talents} == {"江山甲", "江山乙"}
-    assert {r[5] for r in talents} == {"江山市"}
+    header, talents = download(client, world, "county_org_dept", "talent_export")
+    assert {r["姓名"] for r in by_header(header, talents)} == {"江山甲", "江山乙"}
+    assert {r["所在区划"] for r in by_header(header, talents)} == {"江山市"}
     _, enterprises = download(client, world, "county_org_dept", "enterprise_export")
     assert [r[1] for r in enterprises] == ["江山天蓬测试集团"]
     _, platforms = download(client, world, "county_org_dept", "platform_export")
@@ -66,31 +71,33 @@ def test_county_export_leaves_out_the_other_countys_talents_and_enterprises(clie
 
 
 def test_enterprise_account_exports_only_its_own_employees(client, world):
-    _, rows = download(client, world, "enterprise", "talent_export")
-    assert [(r[0], r[11]) for r in rows] == [("江山甲", "江山天蓬测试集团")]
+    header, rows = download(client, world, "enterprise", "talent_export")
+    assert [(r["姓名"], r["现工作单位"]) for r in by_header(header, rows)] == [("江山甲", "江山天蓬测试集团")]
 
 
 def test_exported_id_numbers_and_phones_are_masked(client, world):
-    _, rows = download(client, world, "city_org_dept", "talent_export")
+    header, rows = download(client, world, "city_org_dept", "talent_export")
     plain = {
         crypto.decrypt(t.id_number_ciphertext) for t in (world.talent_a, world.talent_a2, world.talent_b)
     }
     cells = {str(cell) for row in rows for cell in row}
     assert not plain & cells
     assert not any("13800001234" in cell for cell in cells)
-    masked = next(r for r in rows if r[0] == "江山甲")
-    assert masked[1] == world.talent_a.id_number_masked and "*" in masked[1]
-    assert masked[2] == "138****1234"
+    masked = next(r for r in by_header(header, rows) if r["姓名"] == "江山甲")
+    assert masked["证件号码"] == world.talent_a.id_number_masked and "*" in masked["证件号码"]
+    assert masked["手机号码"] == "138****1234"
+    assert masked["出生日期"] == f"{world.talent_a.birth_date.year}-**-**"  # the year, as the list shows
 
 
 def test_export_applies_the_list_filters_and_is_audited_once(client, world):
     before = AuditEntry.objects.count()
-    _, rows = download(client, world, "county_org_dept", "talent_export", "?team=high_skill&q=江山")
+    header, rows = download(client, world, "county_org_dept", "talent_export", "?team=high_skill&q=江山")
     expected = selectors.talents_for(
         world.users["county_org_dept"], TalentFilters(team="high_skill", q="江山")
     )
     assert [r[0] for r in rows] == [t.name for t in expected] == ["江山乙"]
-    assert rows[0][6] == "高技能人才" and rows[0][7] == "E类 基础人才"
+    (row,) = by_header(header, rows)
+    assert row["人才队伍"] == "高技能人才" and row["人才类别"] == "E类 基础人才" and row["国籍"] == "中国"
     entries = list(AuditEntry.objects.filter(seq__gt=before).exclude(action="accounts.login"))
     assert len(entries) == 1
     assert entries[0].action == "registry.export" and entries[0].actor_label == "county"

@@ -2,7 +2,9 @@
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -202,7 +204,10 @@ def test_bad_rows_are_each_reported_in_chinese_and_nothing_is_written(world):
     assert (batch.total_rows, batch.rejected_count, batch.created_count) == (8, 6, 0)
     assert Talent.objects.count() == talents_before and Enterprise.objects.count() == enterprises_before
     assert "身份证号校验位不正确" in reasons_of(batch, 3)
-    assert "人才队伍无效：科学家队伍" in reasons_of(batch, 4)
+    assert reasons_of(batch, 4) == [
+        "人才队伍“科学家队伍”无法识别，应为：党政人才、企业经营管理人才、专业技术人才、高技能人才、"
+        "农村实用人才、社会工作人才"
+    ]
     assert reasons_of(batch, 5) == ["区划代码 330825 不在本系统或不在您的权限范围内"]
     assert reasons_of(batch, 7) == ["与第 6 行的证件号码重复"]
     assert "姓名不能为空" in reasons_of(batch, 8)
@@ -247,9 +252,11 @@ def test_unparseable_date_and_yes_no_values_are_reasons_too(world):
     header = [*HEADER, "科研人员在职/离岗创业"]
     row = [*talent_row("日期错", number, arrival="去年春天"), "也许"]
     batch = run(world, None, data=xlsx_bytes([row], header))
-    reasons = reasons_of(batch, 2)
-    assert "到衢日期无法识别：去年春天（应为如 2019-03-01 的日期）" in reasons
-    assert "科研人员在职/离岗创业应填“是”或“否”：也许" in reasons
+    # one reason per bad cell, naming the column as the file does, the value and what is expected
+    assert reasons_of(batch, 2) == [
+        "到衢日期“去年春天”无法识别，应为日期，如 2019-03-01",
+        "科研人员在职/离岗创业“也许”无法识别，应填“是”或“否”",
+    ]
 
 
 def test_an_id_number_typed_as_a_number_gets_a_hint_to_use_text(world):
@@ -326,7 +333,7 @@ def test_wrong_file_type_missing_columns_and_oversized_files_are_refused_in_chin
         run(world, None, data=b"%PDF-1.4", filename="名单.pdf")
     with pytest.raises(importers.ImportRefused) as refused:
         run(world, None, data=xlsx_bytes([["甲"]], ["姓名"]))
-    assert refused.value.message_zh.startswith("缺少必填列：身份证号、所在地区、人才队伍、到衢日期")
+    assert refused.value.message_zh.startswith("缺少必填列：证件号码、所在区划、人才队伍、来衢日期")
     with pytest.raises(importers.ImportRefused) as too_big:
         importers.check_upload("big.xlsx", importers.MAX_IMPORT_BYTES + 1)
     assert "单个文件不能超过 30 MB" in too_big.value.message_zh
@@ -367,7 +374,34 @@ def test_report_shows_english_reasons_to_an_english_user(client, world):
     page = client.get(
         reverse("registry:import_report", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
-    assert "Unknown team: 宇航员" in page
+    assert 'Team (人才队伍): cannot read "宇航员"; use one of: Party and government, ' in html.unescape(page)
+
+
+@pytest.mark.parametrize(
+    ("bad_rows", "partial", "english"),
+    [
+        (1, False, "1 row is wrong, so the file was not imported and nothing was written."),
+        (2, False, "2 rows are wrong, so the file was not imported and nothing was written."),
+        (1, True, "The valid rows were imported; 1 wrong row was not."),
+        (2, True, "The valid rows were imported; 2 wrong rows were not."),
+    ],
+)
+def test_the_english_report_counts_wrong_rows_in_the_singular_and_plural(
+    client, world, bad_rows, partial, english
+):
+    rows = [talent_row("甲", new_ids(1)[0]), *[talent_row(f"错{n}", "123") for n in range(bad_rows)]]
+    batch = run(
+        world, rows, role="county_org_dept", partial=partial, data=xlsx_bytes(rows, [*HEADER, "未知列"])
+    )
+    login(client, world, "county_org_dept")
+    client.cookies["django_language"] = "en"
+
+    page = html.unescape(client.get(reverse("registry:import_report", args=[batch.pk])).content.decode())
+
+    assert english in page
+    assert f"<h1>Import report: {batch.file_name}</h1>" in page  # an ASCII colon, inside the translation
+    assert "Columns not recognised (ignored): 未知列" in page
+    assert "：" not in re.sub(r"<[^>]*>", "", page.split("<main")[1]).replace("未知列", "")
 
 
 def test_upload_form_refuses_a_wrong_file_type_with_a_clear_message(client, world):
@@ -384,12 +418,118 @@ def test_template_download_has_the_chinese_header_and_imports_cleanly_once_fille
     login(client, world, "city_org_dept")
     response = client.get(reverse("registry:import") + "?template=talents")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.active
     header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
-    assert header[:4] == ["姓名", "证件类型", "身份证号", "手机号"] and "到衢日期" in header
-    example = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
-    batch = run(world, None, data=xlsx_bytes([example], header))
+    assert header[:4] == ["姓名", "证件类型", "证件号码", "手机号码"] and "来衢日期" in header
+    # no example row where data goes: below the header only formatted, empty cells
+    assert all(cell.value is None for row in sheet.iter_rows(min_row=2) for cell in row)
+    notes = list(book["填写说明"].iter_rows(values_only=True))
+    assert notes[0] == ("列名", "是否必填", "可填写的值", "示例", "英文列名")
+    examples = {row[0]: row[3] for row in notes[1:] if row[0] in header}
+    assert list(examples) == header and examples["姓名"] == "张三"
+    # the example, copied as it is, is still recognised and skipped; with a real person's name and number
+    # every other example value imports as it stands
+    copied = run(world, None, data=xlsx_bytes([[examples[name] for name in header]], header))
+    assert (copied.created_count, [e["status"] for e in copied.rows]) == (0, ["skipped"])
+    filled = {**examples, "姓名": "周涛", "证件号码": new_ids(1)[0]}
+    batch = run(world, None, data=xlsx_bytes([[filled[name] for name in header]], header))
     assert batch.outcome == "applied" and batch.created_count == 1
+
+
+def test_the_template_as_downloaded_imports_nothing(client, world):
+    login(client, world, "city_org_dept")
+    template = client.get(reverse("registry:import") + "?template=talents").content
+    with pytest.raises(importers.ImportRefused) as refused:
+        run(world, None, data=template)
+    assert refused.value.message_zh == "文件中只有列名，没有数据行"
+    assert not Talent.objects.filter(name="张三").exists()
+
+
+def test_an_old_templates_example_row_is_skipped_with_a_note_and_never_imported(world):
+    (number,) = new_ids(1)
+    old_header = ["姓名", "证件类型", "身份证号", "手机号", "所在地区", "人才队伍", "到衢日期"]
+    example = [
+        "张三",
+        "居民身份证",
+        "330881199003070020",
+        "13800001234",
+        "江山市",
+        "专业技术人才",
+        "2019-03-01",
+    ]
+    real = ["周涛", "居民身份证", number, "13900001111", "江山市", "专业技术人才", "2020-05-01"]
+
+    batch = run(world, None, data=xlsx_bytes([example, real], old_header))
+
+    assert (batch.outcome, batch.total_rows, batch.created_count, batch.rejected_count) == (
+        "applied",
+        1,
+        1,
+        0,
+    )
+    assert not Talent.objects.filter(id_number_index=id_number_index("330881199003070020")).exists()
+    assert Talent.objects.filter(id_number_index=id_number_index(number), name="周涛").exists()
+    assert [e["status"] for e in batch.rows] == ["skipped", "created"]
+    assert reasons_of(batch, 2) == ["这是导入模板的示例行，已跳过，未导入"]
+
+
+def test_one_bad_date_gives_exactly_one_reason_naming_row_column_value_and_format(world):
+    (number,) = new_ids(1)
+    header = ["姓名", "证件号码", "所在区划", "人才队伍", "来衢日期"]
+
+    batch = run(
+        world, None, data=xlsx_bytes([["周涛", number, "江山市", "专业技术人才", "2019-13-45"]], header)
+    )
+
+    assert batch.outcome == "rejected"
+    assert batch.errors == [
+        {
+            "row": 2,
+            "field": "arrival_date",
+            "message_zh": "来衢日期“2019-13-45”无法识别，应为日期，如 2019-03-01",
+            "message_en": 'Arrival in Quzhou (来衢日期): cannot read "2019-13-45"; '
+            "use a date such as 2019-03-01",
+        }
+    ]
+
+
+def test_a_blank_required_cell_gives_one_reason_saying_what_it_expects(world):
+    (number,) = new_ids(1)
+    header = ["姓名", "证件号码", "所在区划", "人才队伍", "来衢日期"]
+
+    batch = run(world, None, data=xlsx_bytes([["周涛", number, "", "专业技术人才", "2019-03-01"]], header))
+
+    assert reasons_of(batch, 2) == ["所在区划不能为空，应为区划名称（如 江山市）或6位区划代码"]
+
+
+@pytest.mark.parametrize("phone", ["1234567", "8123456", "12800001111", "1380000123"])
+def test_a_phone_that_is_neither_a_mobile_nor_a_landline_with_area_code_is_refused(world, phone):
+    (number,) = new_ids(1)
+    row = talent_row("周涛", number)
+    row[2] = phone
+
+    batch = run(world, [row])
+
+    assert batch.outcome == "rejected" and not Talent.objects.filter(name="周涛").exists()
+    assert reasons_of(batch, 2) == [
+        "手机号格式不正确，应为11位手机号（如 13800001234）或带区号的固定电话（如 0570-1234567）"
+    ]
+
+
+@pytest.mark.parametrize(
+    "phone, masked",
+    [("0570-1234567", "057****4567"), ("+86 139 0000 2222", "139****2222"), ("010-12345678", "010****5678")],
+)
+def test_a_landline_with_its_area_code_and_a_spaced_mobile_are_accepted(world, phone, masked):
+    (number,) = new_ids(1)
+    row = talent_row("周涛", number)
+    row[2] = phone
+
+    batch = run(world, [row])
+
+    assert batch.outcome == "applied"
+    assert Talent.objects.get(id_number_index=id_number_index(number)).phone_masked == masked
 
 
 def test_a_batch_is_seen_in_its_uploaders_scope_only_and_other_roles_are_refused(client, world):

@@ -223,10 +223,10 @@ def gather(user, talent: Talent) -> Seen:
     client = ui(user)
     page = client.get(reverse("registry:talent_list"), {"q": talent.name}).content.decode()
     seen.texts.append(page)
-    headers = [_text(th) for th in re.findall(r"<th>(.*?)</th>", page, re.S)]
+    headers = [_text(th) for th in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S)]
     row = re.search(rf'<tr data-talent-id="{talent.pk}">(.*?)</tr>', page, re.S)
     assert row is not None
-    for header, cell in zip(headers, re.findall(r"<td>(.*?)</td>", row.group(1), re.S), strict=True):
+    for header, cell in zip(headers, re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S), strict=True):
         seen.note("list page", header, _text(cell))
     page = client.get(reverse("registry:talent_detail", args=[talent.pk])).content.decode()
     seen.texts.append(page)

@@ -7,7 +7,9 @@ PanelProvider = Callable[[object], dict | None]
 _PROVIDERS: list[tuple[int, PanelProvider]] = []
 
 # Panels show in ascending `order`, then in the order the apps registered them (INSTALLED_APPS order).
-# The registry's counts open the page, above the notices and the other apps' panels.
+# The work waiting for the user (a department's queue, a provider's counter, a talent's gold card) leads;
+# then the registry's counts, above the notices and the other apps' panels.
+LEADING = -10
 FIRST = 0
 DEFAULT_ORDER = 100
 

@@ -10,11 +10,13 @@ Two questions, one vocabulary:
   nothing else compares `user.role`.
 """
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet, TextChoices
+from django.db.models import F, Model, Q, QuerySet, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from rencai.accounts.models import Role
@@ -171,11 +173,14 @@ class Action(TextChoices):
     SEE_SERVICE_DASHBOARD = "see_service_dashboard", _("查看服务看板")
     MAINTAIN_CATALOGUE = "maintain_catalogue", _("维护服务事项")
     REVOKE_CARD = "revoke_card", _("注销人才金卡")
+    VIEW_MATERIAL_FILE = "view_material_file", _("查看申请材料文件")
     VERIFY_CARD = "verify_card", _("核验人才金卡")
     REDEEM_VOUCHER = "redeem_voucher", _("兑付教育券")
     # the working-day calendar
     SEE_CALENDAR_WARNING = "see_calendar_warning", _("查看工作日历提醒")
     MAINTAIN_CALENDAR = "maintain_calendar", _("维护工作日历")
+    # accounts
+    USE_API = "use_api", _("使用 API 令牌")
 
 
 Check = Callable[[Any, Any], bool]
@@ -246,6 +251,42 @@ def _own_region_rows(user, queryset: QuerySet) -> QuerySet:
         return queryset
     path = "pk" if queryset.model is Region else tenancy_of(queryset.model).region
     return queryset.filter(**{f"{path}__in": visible_to(user, Region.objects.all()).values("pk")})
+
+
+def _material_file_rows(user, queryset: QuerySet) -> QuerySet:
+    """The documents (of a talent's material library) whose file the user may open: the talent's own, and
+    those of an application the user is a party to — its applicant (the talent, or the enterprise that
+    applied), the window officers of its region (also the library's current copy of a type the
+    application needs, which the window checks before acceptance) and the departments with a step of it.
+    """
+    if user.is_superuser:
+        return queryset
+    parties = []
+    if may(user, Action.ACT_AS_APPLICANT):
+        parties.append(Q(talent__account_id=user.pk))
+        if user.enterprise_id:
+            parties.append(Q(uses__application__enterprise_id=user.enterprise_id))
+    if may(user, Action.WORK_AT_WINDOW) and user.region_id:
+        regions = region_subtree_ids(user.region_id)
+        parties.append(Q(uses__application__region_id__in=regions))
+        parties.append(
+            Q(
+                is_current=True,
+                talent__applications__region_id__in=regions,
+                talent__applications__item__materials=F("material_type"),
+            )
+        )
+    if may(user, Action.DECIDE_STEP) and user.department_id:
+        parties.append(Q(uses__application__steps__department_id=user.department_id))
+    if not parties:
+        return queryset.none()
+    # the joins over applications and steps repeat a row once per match: keep each document once
+    return queryset.filter(pk__in=queryset.filter(reduce(operator.or_, parties)).values("pk"))
+
+
+def _material_file_openable(user, obj) -> bool:
+    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    return _material_file_rows(user, visible_to(user, rows)).exists()
 
 
 ORG = frozenset({Role.CITY_ORG_DEPT, Role.COUNTY_ORG_DEPT})  # organization departments
@@ -359,6 +400,14 @@ RULES: dict[Action, Right] = {
         check=can_see,
         hide_refused_object=True,
     ),
+    # A certificate is personal data: nobody learns that a document exists unless it is theirs to open
+    Action.VIEW_MATERIAL_FILE: Right(
+        OFFICERS | {Role.TALENT, Role.ENTERPRISE},
+        ("无权查看申请材料", "You may not open application materials"),
+        check=_material_file_openable,
+        narrow=_material_file_rows,
+        hide_refused_object=True,
+    ),
     Action.VERIFY_CARD: Right(
         OFFICERS | {Role.PROVIDER},
         ("只有服务提供方和工作人员可以核验人才金卡", "Only providers and officers may verify cards"),
@@ -368,6 +417,15 @@ RULES: dict[Action, Right] = {
     ),
     Action.SEE_CALENDAR_WARNING: Right(OFFICERS, ("无权查看", "You may not see this")),
     Action.MAINTAIN_CALENDAR: Right(NOBODY, ("只有系统管理员可以维护工作日历", "Only administrators may")),
+    # The API serves systems: officers' and enterprises' own software, providers' card readers. Talents,
+    # reviewers and intermediaries work in the pages; their home page offers no token.
+    Action.USE_API: Right(
+        OFFICERS | {Role.ENTERPRISE, Role.PROVIDER},
+        (
+            "API 令牌供工作人员、用人单位和服务提供方的系统使用",
+            "API tokens are for officers', employers' and providers' systems",
+        ),
+    ),
 }
 
 

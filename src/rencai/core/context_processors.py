@@ -4,7 +4,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.access import Action, may
-from rencai.core.notifications import unread_count
+from rencai.core.notifications import unread_after_visit
 
 # (url name, label, the action whose holders see it; None means every signed-in user)
 NAVIGATION = [
@@ -16,6 +16,8 @@ NAVIGATION = [
     ("registry:import", _("批量导入"), Action.IMPORT_REGISTRY),
     ("policies:policy_list", _("人才政策"), Action.BROWSE_POLICIES),
     ("policies:my_benefits", _("我的政策红利"), Action.SEE_OWN_BENEFITS),
+    # a talent shows the card at a hospital or a bank: one tap from every page
+    ("onestop:my_card", _("我的金卡"), Action.SEE_OWN_BENEFITS),
     ("onestop:my_applications", _("我的办事"), (Action.APPLY_FOR_SELF, Action.APPLY_FOR_EMPLOYEE)),
     ("onestop:window_queue", _("综合窗口"), Action.WORK_AT_WINDOW),
     ("onestop:department_queue", _("部门待办"), Action.DECIDE_STEP),
@@ -46,6 +48,7 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:  # a part of the platform that is not installed here
             continue
-        badge = unread_count(user) if url_name == "inbox" else 0
+        # opening the page a message links to reads the message: the badge counts what is still unread
+        badge = unread_after_visit(user, request.path) if url_name == "inbox" else 0
         items.append({"url": url, "label": label, "active": request.path == url, "badge": badge})
     return {"nav_items": items}

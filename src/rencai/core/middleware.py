@@ -13,6 +13,7 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -63,6 +64,32 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return render(request, "error.html", {"error": exception}, status=exception.status)
         return None
+
+
+class RequestSizeMiddleware:
+    """413 before a byte of the body is read when a request declares more than RENCAI_MAX_REQUEST_BYTES
+    (uploads are otherwise streamed to disk whatever their size; each upload has its own, smaller limit
+    checked where it is read: an import file, a material file). It runs after authentication, so that the
+    page has its navigation, and before any view or the CSRF check reads the body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.RENCAI_MAX_REQUEST_BYTES
+        if declared.isdigit() and int(declared) > limit:
+            megabytes = limit // 1024 // 1024
+            error = DomainError(
+                ErrorCode.REQUEST_TOO_LARGE,
+                f"请求过大：一次提交的内容不能超过 {megabytes} MB，请减少或压缩文件后重试",
+                f"The request is too large: at most {megabytes} MB can be sent at once; send fewer or "
+                "smaller files",
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse(error.as_dict(), status=413, json_dumps_params={"ensure_ascii": False})
+            return render(request, "error.html", {"error": error}, status=413)
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

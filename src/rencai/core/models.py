@@ -202,3 +202,95 @@ class JobLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.holder})"
+
+
+class JobKind(models.TextChoices):
+    MATCH = "match", _("政策匹配")
+    IMPORT = "import", _("批量导入")
+    EXPORT = "export", _("导出名单")
+    SIMULATE = "simulate", _("政策模拟")
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("完成")
+    FAILED = "failed", _("失败")
+
+
+class Job(models.Model):
+    """A long piece of work someone waits for (`core.jobs`): its progress as the worker reports it, then its
+    outcome. At most one job of a kind and scope is queued or running at a time: a database fact, so that a
+    second click, or a second officer, is given the job already under way instead of a second run."""
+
+    tenancy = Tenancy(region="region", person="owner")
+
+    kind = models.CharField(_("类别"), max_length=20, choices=JobKind.choices)
+    # what the job works on, within its kind ("" for the whole registry, "talents:<owner>" …)
+    scope = models.CharField(_("范围"), max_length=120, blank=True)
+    owner = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    region = models.ForeignKey(Region, verbose_name=_("行政区划"), on_delete=models.PROTECT, related_name="+")
+    # the `core.access.Action` needed to start it, and for anyone but the owner to see it in scope
+    right = models.CharField(max_length=40)
+    private = models.BooleanField(default=False)  # only the owner sees it (a file of their own filters)
+    state = models.CharField(_("状态"), max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    stage = models.CharField(max_length=200, blank=True)  # a Chinese msgid, translated when shown
+    # the outcome shown to the user (a summary, or why it failed), in both languages
+    message_zh = models.TextField(blank=True)
+    message_en = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)  # the figures, for the API and tests
+    link = models.CharField(max_length=500, blank=True)  # the page that shows the result
+    file_path = models.CharField(max_length=500, blank=True)  # a file its owner downloads
+    file_name = models.CharField(max_length=255, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scope"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="job_one_active_per_kind_and_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.scope} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (JobState.QUEUED, JobState.RUNNING)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, self.done * 100 // self.total)
+
+    @property
+    def message(self) -> str:
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return (self.message_en or self.message_zh) if english else self.message_zh
+
+    @property
+    def stage_display(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext(self.stage) if self.stage else ""

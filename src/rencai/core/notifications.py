@@ -11,6 +11,8 @@ a failed send can be retried by the task worker.
 import datetime as dt
 import logging
 import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -190,8 +192,58 @@ def unread_count(user) -> int:
     return inbox_for(user).filter(read_at__isnull=True).count()
 
 
-def mark_read(*, user, notification_id: int | None = None, at: dt.datetime | None = None) -> int:
-    """Mark one message (or, without an id, every unread message) of `user` as read; returns how many.
+def unread_after_visit(user, path: str) -> int:
+    """The unread count the navigation shows on the page at `path`, after the visit has read what it read.
+
+    A message is read when its page is opened, whichever way the user came (the inbox, the queue, an
+    e-mail), and when the task it asks for has been handled, by the user or by a colleague who was told
+    the same. Costs one COUNT while nothing is unread; the marking runs only while something is.
+    """
+    unread = unread_count(user)
+    if unread:
+        opened = mark_read(user=user, link=path)
+        settled = settle_handled(user)
+        unread -= opened + settled
+    return max(unread, 0)
+
+
+# Messages that ask for something (decide a step, accept an application) are "handled" once it is done.
+# Core knows no app: each app registers, per kind of message it sends, a check that takes messages of that
+# kind and returns the ids of those whose task is done (see `onestop/inbox.py`).
+
+HandledCheck = Callable[[list[Notification]], set[int]]
+_HANDLED_CHECKS: dict[str, HandledCheck] = {}
+SETTLE_AT_MOST = 200  # the newest unread messages a visit looks at; older ones settle on later visits
+
+
+def register_handled_check(kind: str, check: HandledCheck) -> None:
+    """Say when the task of a message of `kind` is done; called from the sending app's `ready()`."""
+    _HANDLED_CHECKS[kind] = check
+
+
+def handled_ids(messages: Iterable[Notification]) -> set[int]:
+    """The ids of `messages` whose task has been handled (one query per kind of message that has a check)."""
+    by_kind: dict[str, list[Notification]] = defaultdict(list)
+    for message in messages:
+        if message.kind in _HANDLED_CHECKS:
+            by_kind[message.kind].append(message)
+    return {pk for kind, group in by_kind.items() for pk in _HANDLED_CHECKS[kind](group)}
+
+
+def settle_handled(user, *, at: dt.datetime | None = None) -> int:
+    """Mark read the user's unread messages whose task has been handled; returns how many."""
+    unread = inbox_for(user).filter(read_at__isnull=True, kind__in=list(_HANDLED_CHECKS))
+    done = handled_ids(unread.only("id", "kind", "link")[:SETTLE_AT_MOST])
+    if not done:
+        return 0
+    return unread.filter(pk__in=done).update(read_at=at or timezone.now())
+
+
+def mark_read(
+    *, user, notification_id: int | None = None, link: str | None = None, at: dt.datetime | None = None
+) -> int:
+    """Mark one message, the messages linking to `link` (a page just opened), or without either every
+    unread message of `user` as read; returns how many.
 
     Not audited: the read mark is the recipient's own bookkeeping, not a change to anyone's data.
     """
@@ -200,4 +252,8 @@ def mark_read(*, user, notification_id: int | None = None, at: dt.datetime | Non
         if not inbox_for(user).filter(pk=notification_id).exists():
             raise NotFound("消息不存在", "No such message")
         unread = unread.filter(pk=notification_id)
+    if link is not None:
+        unread = unread.filter(link=link)
+        if not unread.exists():  # the usual case: a read, where an UPDATE would take the write lock
+            return 0
     return unread.update(read_at=at or timezone.now())

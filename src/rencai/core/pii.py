@@ -14,11 +14,21 @@ class Sealed:
     ciphertext: str
     index: str
     masked: str
+    tail_index: str = ""  # ID numbers only: the blind index of the last ID_TAIL_LENGTH characters
+
+
+# Officers look a talent up by the last digits of the ID number, as on a paper form. Four characters: a
+# blind index of fewer would group too many people (one in about 1,100), and a longer tail is checked
+# against the decrypted candidates of these four (`registry.selectors`).
+ID_TAIL_LENGTH = 4
 
 
 def seal_id_number(number: str) -> Sealed:
     return Sealed(
-        crypto.encrypt(number), crypto.blind_index(number, purpose="id_number"), mask_id_number(number)
+        crypto.encrypt(number),
+        crypto.blind_index(number, purpose="id_number"),
+        mask_id_number(number),
+        id_number_tail_index(number),
     )
 
 
@@ -28,6 +38,12 @@ def seal_phone(phone: str) -> Sealed:
 
 def id_number_index(number: str) -> str:
     return crypto.blind_index(number, purpose="id_number")
+
+
+def id_number_tail_index(number: str) -> str:
+    """The blind index of an ID number's last ID_TAIL_LENGTH characters ("" for a shorter number)."""
+    tail = number.strip().upper()[-ID_TAIL_LENGTH:]
+    return crypto.blind_index(tail, purpose="id_number_tail") if len(tail) == ID_TAIL_LENGTH else ""
 
 
 # field name -> how its full value is read from the object. The birth date is stored in clear (the policy

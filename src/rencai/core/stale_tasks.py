@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from rencai.core import audit
+from rencai.core import audit, jobs
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ def _recover(task: DBTaskResult, *, worker: str, give_up: bool) -> bool:
                 object_id=str(task.pk),
                 detail={"task": task.task_path, "worker": worker, "attempts": len(task.worker_ids)},
             )
+            # the job a person follows (core.jobs) goes back on the queue with its task, or fails with it
+            (jobs.task_given_up if give_up else jobs.task_requeued)(str(task.pk))
     if moved:
         logger.warning(
             "task %s (%s) of dead worker %s %s",

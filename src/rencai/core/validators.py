@@ -1,4 +1,4 @@
-"""Check-digit validators for national identifiers (GB 11643 ID numbers, GB 32100 credit codes)."""
+"""Validators for national identifiers (GB 11643 ID numbers, GB 32100 credit codes) and phone numbers."""
 
 import datetime as dt
 import re
@@ -9,7 +9,15 @@ ID_CHECK_CHARS = "10X98765432"
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
-PHONE_RE = re.compile(r"^(\+?\d{1,3}[- ]?)?\d{7,14}$")
+# A mainland mobile number: 11 digits, 1 then 3-9 (an optional +86 or 86 country code is dropped)
+MOBILE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+# A landline with its area code (3 or 4 digits starting with 0, e.g. 0570 for Quzhou) and a 7- or 8-digit
+# number, optionally an extension: 0570-1234567, 0570 1234567, 057012345678, 010-12345678-123
+LANDLINE_RE = re.compile(r"^(0\d{2,3})[- ]?(\d{7,8})(?:-(\d{1,6}))?$")
+PHONE_FORMAT_ZH = "应为11位手机号（如 13800001234）或带区号的固定电话（如 0570-1234567）"
+PHONE_FORMAT_EN = (
+    "use an 11-digit mobile number (e.g. 13800001234) or a landline with its area code (e.g. 0570-1234567)"
+)
 
 
 class InvalidValue(ValueError):
@@ -101,7 +109,16 @@ def validate_passport(value: str) -> str:
 
 
 def validate_phone(value: str) -> str:
-    phone = re.sub(r"[\s-]", "", (value or "").strip())
-    if not PHONE_RE.fullmatch(phone):
-        raise InvalidValue("电话号码格式不正确", "Phone number is not valid")
-    return phone
+    """A mainland mobile number or a landline with its area code, as stored: digits only (an extension
+    after a hyphen); InvalidValue saying the expected format otherwise. A 7-digit number without its area
+    code is refused: it cannot be dialled from outside the county."""
+    text = (value or "").strip()
+    compact = re.sub(r"[\s-]", "", text)
+    if mobile := MOBILE_RE.fullmatch(compact):
+        return mobile.group(1)
+    if landline := LANDLINE_RE.fullmatch(re.sub(r"\s+", " ", text)):
+        area, number, extension = landline.groups()
+        return area + number + (f"-{extension}" if extension else "")
+    raise InvalidValue(
+        f"电话号码格式不正确，{PHONE_FORMAT_ZH}", f"Phone number is not valid: {PHONE_FORMAT_EN}"
+    )

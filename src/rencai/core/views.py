@@ -1,25 +1,30 @@
-"""Core pages: the in-app inbox."""
+"""Core pages: the in-app inbox, the site's icon."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET, require_POST
 
 from rencai.core import notifications
 
 
 @login_required
 def inbox(request):
+    # A message whose task is done (a step decided by a colleague, an offer answered) is read, not waiting
+    notifications.settle_handled(request.user)
     messages = notifications.inbox_for(request.user).only(
         "id", "subject", "body", "link", "kind", "created_at", "read_at"
     )
     page = Paginator(messages, settings.RENCAI_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "core/inbox.html",
-        {"page": page, "query": "", "unread": notifications.unread_count(request.user)},
-    )
+    context = {
+        "page": page,
+        "query": "",
+        "unread": notifications.unread_count(request.user),
+        "handled": notifications.handled_ids(page.object_list),
+    }
+    return render(request, "core/inbox.html", context)
 
 
 @require_POST
@@ -42,3 +47,10 @@ def _back_to_inbox(request):
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
     return redirect("inbox")
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin site's): answer with the site's
+    icon rather than a 404 in every console."""
+    return redirect(static("rencai/favicon.svg"), permanent=True)

@@ -66,16 +66,16 @@ CATALOGUE = [
     ),
     (
         "academician_station",
-        "院士专家工作站建站资助",
+        "院士专家工作站进站人才资助",  # the policy's name: one benefit, one name
         "academician-station-support",
         "payment",
         ["id_copy", "station_agreement"],
-        [(1, "science", "建站条件审核", 10), (2, "finance", "资助资金拨付", 5)],
-        "企业与院士团队合作建立院士专家工作站，经审核给予资助。",
+        [(1, "science", "进站条件审核", 10), (2, "finance", "资助资金拨付", 5)],
+        "在院士专家工作站从事研发的硕士以上人才，经科技局审核给予资助。",
     ),
     (
         "platform_reward",
-        "平台型企业引才奖励",
+        "平台型企业引才重奖",
         "platform-enterprise-reward",
         "payment",
         ["recruitment_evidence", "employment_contract"],

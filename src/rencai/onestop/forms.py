@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rencai.onestop.models import MaterialType, Outcome
 from rencai.onestop.services import MAX_SLA_WORKING_DAYS, ItemSpec, NewMaterial, NoticeItem, StepSpec
+from rencai.onestop.services.materials import original_name
 from rencai.registry.choices import DepartmentKind
 
 PROBLEM_CHOICES = [("", _("无问题")), ("missing", _("缺少")), ("wrong", _("有误"))]
@@ -28,6 +29,16 @@ class MaterialFieldsMixin:
     def material_rows(self):
         """(material type, reference bound field, file bound field) for the template."""
         return [(t, self[f"ref_{t.code}"], self[f"file_{t.code}"]) for t in self.material_types]
+
+    def files_to_choose_again(self) -> list[tuple[MaterialType, str]]:
+        """After a refused submission: the files that were chosen, which a browser never fills in again
+        (material type, the chosen file's name). Typed references come back in their fields."""
+        chosen = []
+        for material_type in getattr(self, "material_types", []):
+            upload = self.files.get(self.add_prefix(f"file_{material_type.code}")) if self.is_bound else None
+            if upload is not None:
+                chosen.append((material_type, original_name(upload)))
+        return chosen
 
     def given_materials(self) -> list[NewMaterial]:
         given = []
@@ -83,7 +94,14 @@ class ReturnForm(forms.Form):
                 required=False,
                 initial="missing" if need.missing else "",
             )
-            self.fields[f"note_{code}"] = forms.CharField(label=_("说明"), required=False, max_length=200)
+            self.fields[f"note_{code}"] = forms.CharField(
+                label=_("说明"),
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(
+                    attrs={"aria-label": _("%(material)s：说明") % {"material": need.material_type.name}}
+                ),
+            )
 
     def rows(self):
         return [(need, self[f"problem_{need.material_type.code}"], self[f"note_{need.material_type.code}"])
@@ -138,6 +156,12 @@ class VerifyForm(forms.Form):
 
 class RedeemForm(forms.Form):
     voucher_number = forms.CharField(label=_("教育券号"), max_length=20)
+
+
+class EmployeeSearchForm(forms.Form):
+    """An enterprise finds the employee it applies for: by name, or by the full ID number."""
+
+    q = forms.CharField(label=_("查找员工"), required=False, max_length=50)
 
 
 class CardSearchForm(forms.Form):

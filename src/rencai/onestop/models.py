@@ -134,6 +134,8 @@ class Material(models.Model):
         MaterialType, verbose_name=_("材料类型"), on_delete=models.PROTECT, related_name="+"
     )
     file = models.FileField(_("文件"), upload_to="materials/%Y/%m/", blank=True)
+    # The name the file had on the applicant's computer: what every page shows (the stored name is random)
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
     reference = models.CharField(
         _("电子证照编号或说明"), max_length=200, blank=True, help_text=_("如电子证照库编号")
     )
@@ -159,7 +161,14 @@ class Material(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.material_type.name}（{self.reference or self.file.name}）"
+        return f"{self.material_type.name}（{self.reference or self.display_name}）"
+
+    @property
+    def display_name(self) -> str:
+        """The file's name as the applicant gave it (for files stored before names were kept: its own)."""
+        if not self.file:
+            return ""
+        return self.original_name or (self.file.name or "").rsplit("/", 1)[-1]
 
 
 class ApplicationState(models.TextChoices):

@@ -169,6 +169,8 @@ def transition(
         application.save()
         if to_state in (S.REJECTED, S.WITHDRAWN):
             _release_reservation(application)
+        if to_state == S.REJECTED and application.entitlement_id:
+            _revoke_entitlement(application, actor=actor, comment=comment)
         log = Transition.objects.create(
             application=application,
             from_state=from_state,
@@ -193,6 +195,18 @@ def _release_reservation(application: Application) -> None:
     from rencai.policies import ledger
 
     ledger.release_reference(application.reservation_reference)
+
+
+def _revoke_entitlement(application: Application, *, actor, comment: str) -> None:
+    """A refused proactive benefit is not paid by the other route either: its entitlement is revoked and
+    the money the matching run reserved for it goes back to the budget."""
+    from rencai.policies import services as policy_services
+
+    if application.entitlement_id is None:
+        return
+    policy_services.revoke_refused(
+        actor=actor, entitlement_id=application.entitlement_id, reason=comment or "部门办理未通过"
+    )
 
 
 def _stamp(application: Application, to_state: str, now) -> None:

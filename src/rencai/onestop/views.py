@@ -14,19 +14,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q
+from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rencai.core.access import Action, may, require, visible_to
+from rencai.accounts.throttling import client_ip
+from rencai.core.access import Action, may, require, restrict, visible_to
 from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from rencai.onestop import selectors, services
+from rencai.onestop.benefit_story import benefit_stories, story_sections
 from rencai.onestop.forms import (
     ApplyForm,
     CardSearchForm,
     DecisionForm,
+    EmployeeSearchForm,
     LoanDecisionForm,
     RedeemForm,
     ResubmitForm,
@@ -37,12 +43,21 @@ from rencai.onestop.forms import (
     VerifyForm,
     step_specs,
 )
-from rencai.onestop.models import ApplicationState, CardStatus, LoanStatus, MaterialType, Outcome, StepTask
+from rencai.onestop.models import (
+    ApplicationState,
+    CardStatus,
+    LoanStatus,
+    Material,
+    MaterialType,
+    Outcome,
+    StepTask,
+)
 from rencai.onestop.statemachine import Party, party_of
 from rencai.onestop.tokens import card_token
 from rencai.onestop.verification import flush_verification_log, verify_card
 from rencai.policies.models import Policy
 from rencai.registry import selectors as registry_selectors
+from rencai.registry.selectors import TalentFilters
 
 WITHDRAWABLE = (
     ApplicationState.DRAFT,
@@ -51,6 +66,7 @@ WITHDRAWABLE = (
     ApplicationState.RESUBMITTED,
 )
 LOG_ROWS = 30
+EMPLOYEES_SHOWN = 20  # the employee picker lists this many matches; a search narrows the rest
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
@@ -99,10 +115,37 @@ def _applies(user) -> bool:
     return may(user, Action.APPLY_FOR_SELF) or may(user, Action.APPLY_FOR_EMPLOYEE)
 
 
-def _employees(user) -> list:
+def _employees(user, q: str) -> tuple[list, int]:
+    """The enterprise's employees matching `q`, the first few and how many. A name matches on any part; an
+    ID number (anything with a digit) is looked up the registry's way, through its blind indexes, so the
+    picker never learns more of a number than the registry search would show this user."""
     if not may(user, Action.APPLY_FOR_EMPLOYEE):
-        return []
-    return list(registry_selectors.talents_for(user).order_by("name")[:1000])
+        return [], 0
+    q = q.strip()
+    if any(character.isdigit() for character in q):
+        employees = registry_selectors.talents_for(user, TalentFilters(q=q))
+    else:
+        employees = registry_selectors.talents_for(user)
+        if q:
+            employees = employees.filter(name__icontains=q)
+    employees = employees.order_by("name", "pk")
+    return list(employees[:EMPLOYEES_SHOWN]), employees.count()
+
+
+def _employee_search(request) -> dict:
+    form = EmployeeSearchForm(request.GET)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    employees, total = _employees(request.user, q)
+    return {"search": form, "q": q, "employees": employees, "employee_total": total}
+
+
+def _openable(user, materials) -> set[int]:
+    """Which of these materials' files the user may open (one query): links are shown for those only."""
+    ids = {material.pk for material in materials if material is not None and material.file}
+    if not ids:
+        return set()
+    rows = restrict(user, Material.objects.filter(pk__in=ids), Action.VIEW_MATERIAL_FILE)
+    return set(rows.values_list("pk", flat=True))
 
 
 def qr_svg(text: str) -> str:
@@ -127,10 +170,19 @@ def catalogue(request):
     context = {
         "talent": talent,
         "items": items,
-        "employees": _employees(user),
         "can_apply": talent is not None,
+        "picks_employee": may(user, Action.APPLY_FOR_EMPLOYEE),
+        **_employee_search(request),
     }
     return render(request, "onestop/catalogue.html", context)
+
+
+@login_required
+@require_GET
+def employee_search(request):
+    """The employee picker's results alone, for the search box to refresh as one types (htmx)."""
+    require(request.user, Action.APPLY_FOR_EMPLOYEE)
+    return render(request, "onestop/_employee_results.html", _employee_search(request))
 
 
 @login_required
@@ -144,12 +196,17 @@ def apply(request, code: str):
     if item is None:
         raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
     preview = selectors.application_preview(user, talent, item)
+    blocker = services.blocker_of(talent, item)
     form_kwargs = {
         "missing_types": preview.missing,
         "needs_child_name": item.outcome == Outcome.EDUCATION_VOUCHER,
     }
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and blocker is not None:
+        status = blocker.error.status  # said before the form: nothing was typed for it
+    elif request.method == "POST":
         form = ApplyForm(request.POST, request.FILES, **form_kwargs)
+        status = 422  # until the application is made: the form comes back with everything typed
         if form.is_valid():
             try:
                 application = services.apply(
@@ -164,13 +221,35 @@ def apply(request, code: str):
                 raise
             except DomainError as error:
                 _show_error(request, error)
+                status = error.status
+                blocker = services.blocker_of(talent, item)  # e.g. a card issued since the page opened
             else:
                 messages.success(request, _("申请已提交，窗口将尽快受理。"))
                 return redirect("onestop:application_detail", pk=application.pk)
-    else:
+    if request.method == "GET" or blocker is not None:
         form = ApplyForm(initial={"idempotency_key": uuid.uuid4().hex}, **form_kwargs)
-    context = {"item": item, "talent": talent, "preview": preview, "form": form}
-    return render(request, "onestop/apply.html", context)
+    context = {
+        "item": item,
+        "talent": talent,
+        "preview": preview,
+        "form": form,
+        "blocker": blocker,
+        "blocker_link": _blocker_link(user, blocker),
+        "openable": _openable(user, preview.reused),
+    }
+    return render(request, "onestop/apply.html", context, status=status)
+
+
+def _blocker_link(user, blocker) -> str:
+    """Where the user sees what blocks the application (the card, the open application), if they may."""
+    if blocker is None:
+        return ""
+    if blocker.card is not None and selectors.cards_of(user).filter(pk=blocker.card.pk).exists():
+        return reverse("onestop:card_detail", args=[blocker.card.pk])
+    application = blocker.application
+    if application is not None and selectors.applications_for(user).filter(pk=application.pk).exists():
+        return reverse("onestop:application_detail", args=[application.pk])
+    return ""
 
 
 # -- maintaining the catalogue (organization officers) ------------------------------------------------------
@@ -310,15 +389,20 @@ def my_applications(request):
         applications = selectors.applications_of_talent(user)
     else:
         applications = selectors.applications_for(user)
-    page, query = _paginate(request, _with_steps(applications.exclude(state=ApplicationState.OFFERED)))
+    talent = selectors.own_talent(user)
+    # One line per benefit, the same as on 我的政策红利; its application is not listed a second time below
+    stories = benefit_stories(user, talent)
+    told = [story.application_id for story in stories if story.application_id]
+    applications = applications.exclude(state=ApplicationState.OFFERED).exclude(pk__in=told)
+    page, query = _paginate(request, _with_steps(applications))
     context = {
         "page": page,
         "query": query,
-        "offers": list(selectors.offers_of(user).select_related("item")),
+        "sections": story_sections(stories),
         "cards": list(selectors.cards_of(user)),
         "vouchers": list(selectors.vouchers_of(user)),
         "loans": list(selectors.loans_of(user)),
-        "talent": selectors.own_talent(user),
+        "talent": talent,
         "calendar_gap": selectors.calendar_gap(user),
     }
     return render(request, "onestop/my_applications.html", context)
@@ -327,6 +411,13 @@ def my_applications(request):
 @login_required
 @require_GET
 def application_detail(request, pk: int):
+    return _application_page(request, pk)
+
+
+def _application_page(request, pk: int, *, kept: dict | None = None, status: int = 200):
+    """The application as its parties see it. After a refused action `kept` brings back what the user had
+    typed (the acceptance comment, the bound correction-notice or resubmission form), so nothing is lost."""
+    kept = kept or {}
     user = request.user
     detail = selectors.application_detail(user, pk)
     application = detail.application
@@ -345,18 +436,24 @@ def application_detail(request, pk: int):
         ],
         "calendar_gap": selectors.calendar_gap(user),
     }
+    shown = [used.material for used in detail.materials]
     if party == Party.APPLICANT and state == ApplicationState.RETURNED:
-        context["resubmit_form"] = ResubmitForm(material_types=_to_give_again(application, detail.notice))
+        context["resubmit_form"] = kept.get("resubmit_form") or ResubmitForm(
+            material_types=_to_give_again(application, detail.notice)
+        )
     if party == Party.WINDOW and state in (ApplicationState.SUBMITTED, ApplicationState.RESUBMITTED):
         needs = selectors.materials_needed(application.talent, application.item)
+        shown += [need.material for need in needs]
         context["needs"] = needs
         context["can_accept"] = state == ApplicationState.SUBMITTED or application.window_officer_id in (
             None,
             user.pk,
         )
+        context["accept_comment"] = kept.get("accept_comment", "")
         if state == ApplicationState.SUBMITTED and detail.notice is None:
-            context["return_form"] = ReturnForm(needs=needs)
-    return render(request, "onestop/application_detail.html", context)
+            context["return_form"] = kept.get("return_form") or ReturnForm(needs=needs)
+    context["openable"] = _openable(user, shown)
+    return render(request, "onestop/application_detail.html", context, status=status)
 
 
 def _to_give_again(application, notice) -> list[MaterialType]:
@@ -378,20 +475,21 @@ def resubmit(request, pk: int):
     application = selectors.get_application(user, pk)
     notice = getattr(application, "correction_notice", None)
     form = ResubmitForm(request.POST, request.FILES, material_types=_to_give_again(application, notice))
-    if form.is_valid():
-        try:
-            services.resubmit(
-                actor=user,
-                application=application,
-                materials=form.given_materials(),
-                comment=form.cleaned_data["comment"],
-            )
-        except NotFound:
-            raise
-        except DomainError as error:
-            _show_error(request, error)
-        else:
-            messages.success(request, _("补正材料已提交，原受理人员将继续办理。"))
+    if not form.is_valid():
+        return _application_page(request, pk, kept={"resubmit_form": form}, status=422)
+    try:
+        services.resubmit(
+            actor=user,
+            application=application,
+            materials=form.given_materials(),
+            comment=form.cleaned_data["comment"],
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        _show_error(request, error)
+        return _application_page(request, pk, kept={"resubmit_form": form}, status=error.status)
+    messages.success(request, _("补正材料已提交，原受理人员将继续办理。"))
     return redirect("onestop:application_detail", pk=pk)
 
 
@@ -462,12 +560,18 @@ def window_queue(request):
 @login_required
 @require_POST
 def accept(request, pk: int):
-    return _act(
-        request,
-        pk,
-        lambda a: services.accept(actor=request.user, application=a, comment=request.POST.get("comment", "")),
-        _("已受理，已分送相关部门并联办理。"),
-    )
+    user = request.user
+    application = selectors.get_application(user, pk)
+    comment = request.POST.get("comment", "")
+    try:
+        services.accept(actor=user, application=application, comment=comment)
+    except NotFound:
+        raise
+    except DomainError as error:  # e.g. materials missing: the officer returns it instead, comment kept
+        _show_error(request, error)
+        return _application_page(request, pk, kept={"accept_comment": comment}, status=error.status)
+    messages.success(request, _("已受理，已分送相关部门并联办理。"))
+    return redirect("onestop:application_detail", pk=pk)
 
 
 @login_required
@@ -479,15 +583,35 @@ def return_application(request, pk: int):
     if not form.is_valid():
         for error in form.non_field_errors():
             messages.error(request, error)
-        return redirect("onestop:application_detail", pk=pk)
-    return _act(
-        request,
-        pk,
-        lambda a: services.return_with_notice(
-            actor=user, application=a, items=form.notice_items(), note=form.cleaned_data["note"]
-        ),
-        _("已退回，并一次性告知全部补正事项。"),
+        return _application_page(request, pk, kept={"return_form": form}, status=422)
+    try:
+        services.return_with_notice(
+            actor=user, application=application, items=form.notice_items(), note=form.cleaned_data["note"]
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        _show_error(request, error)
+        return _application_page(request, pk, kept={"return_form": form}, status=error.status)
+    messages.success(request, _("已退回，并一次性告知全部补正事项。"))
+    return redirect("onestop:application_detail", pk=pk)
+
+
+@login_required
+@require_GET
+def material_file(request, pk: int):
+    """A material's file, for those who may open it (every opening is logged): PDFs and pictures are
+    shown in the browser, anything else is downloaded under the name the applicant gave it."""
+    opened = services.open_material_file(actor=request.user, material_id=pk, ip=client_ip(request))
+    response = FileResponse(
+        opened.handle,
+        as_attachment=not opened.inline,
+        filename=opened.name,
+        content_type=opened.content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 # -- department steps ---------------------------------------------------------------------------------------
@@ -534,6 +658,7 @@ def step_detail(request, pk: int):
         "detail": detail,
         "application": detail.application,
         "form": form,
+        "openable": _openable(user, [used.material for used in detail.materials]),
         "calendar_gap": selectors.calendar_gap(user),
     }
     return render(request, "onestop/step_detail.html", context)

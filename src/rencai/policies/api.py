@@ -264,7 +264,8 @@ def my_benefits(request):
             "amount": line.amount,
             "entitlement": _entitlement(line.entitlement) if line.entitlement else None,
             "missing_zh": [c.render("zh") for c in line.explanation.clauses if not c.passed],
-            "explanation": line.explanation.as_dict(),
+            # the talent's own: sentences and needs addressed to them ("您的学历为博士…")
+            "explanation": line.explanation.as_dict(voice="second"),
         }
         for line in benefits_of(talent)
     ]
@@ -302,16 +303,17 @@ def list_match_runs(request):
     "/match-runs", response={202: MatchRunOut, 200: MatchRunOut, **WRITE}, summary="Start a match run (city)"
 )
 def start_match_run(request):
-    result = services.start_match_run(actor=request.auth)
-    finished = result.is_finished
+    # the run a second call meets is the one under way (core.jobs): its task, never a second run
+    job, _created = services.start_match_run(actor=request.auth)
+    status = {"queued": "READY", "running": "RUNNING", "done": "SUCCESSFUL"}.get(job.state, "FAILED")
     body = {
-        "task_id": str(result.id),
-        "status": str(result.status),
-        "result": result.return_value if finished and result.status == "SUCCESSFUL" else None,
+        "task_id": job.task_id,
+        "status": status,
+        "result": job.result if status == "SUCCESSFUL" else None,
     }
     if body["result"]:
         body["id"] = body["result"]["run"]
-    return Status(200 if finished else 202, body)
+    return Status(202 if job.is_active else 200, body)
 
 
 @router.get("/{policy_id}", response={200: PolicyDetailOut, **READ}, summary="A policy with its versions")

@@ -1,9 +1,13 @@
 """Forms of the policy pages: the draft editor, withdrawing a version, choosing a talent to explain."""
 
+import re
+
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.errors import ValidationFailed
+from rencai.core.validators import InvalidValue, parse_id_number
 from rencai.policies.models import PolicyKind, PolicyVersion
 
 RULE_FIELDS = {"eligibility_rule": "bool", "amount_rule": "number"}
@@ -66,4 +70,25 @@ class WithdrawForm(forms.Form):
 
 
 class ExplainTalentForm(forms.Form):
-    talent = forms.IntegerField(label=_("人才编号"), min_value=1)
+    """Who to explain: found by name or full ID number (`q`), or picked from a list or a link (`talent`)."""
+
+    q = forms.CharField(label=_("姓名或身份证号"), required=False, max_length=40)
+    talent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean_q(self) -> str:
+        """A name is searched as typed; what looks like an ID number must be a whole, valid one."""
+        q = " ".join(self.cleaned_data["q"].split())
+        if re.fullmatch(r"\d[\d\s]*[\dXx]?", q):
+            try:
+                parse_id_number(q.replace(" ", ""))
+            except InvalidValue as invalid:
+                english = (get_language() or "").startswith("en")
+                raise forms.ValidationError(invalid.en if english else invalid.zh) from None
+            return q.replace(" ", "").upper()
+        return q
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not self.errors and not data.get("q") and not data.get("talent"):
+            raise forms.ValidationError(_("请输入人才的姓名或身份证号"))
+        return data

@@ -4,17 +4,15 @@ from django.utils import timezone
 
 from rencai.core.access import Action, may
 from rencai.policies import selectors
+from rencai.policies.benefits import payment_route
+from rencai.registry.models import Talent
 
 
 def home_panel(user) -> dict | None:
     if not user.is_authenticated:
         return None
     if may(user, Action.SEE_OWN_BENEFITS):
-        return {
-            "template": "policies/_home_panel.html",
-            "kind": "talent",
-            "counts": selectors.status_totals(user),
-        }
+        return {"template": "policies/_home_panel.html", "kind": "talent", "counts": _story_counts(user)}
     if may(user, Action.SEE_MATCHING_FIGURES):
         return {
             "template": "policies/_home_panel.html",
@@ -24,3 +22,13 @@ def home_panel(user) -> dict | None:
             "last_run": selectors.latest_match_run(user),
         }
     return None
+
+
+def _story_counts(user) -> dict[str, int]:
+    """The talent's benefits counted as the benefits pages tell them (one state per benefit, from the
+    entitlement and the application that pays it), so the home page never disagrees with those pages."""
+    talent = Talent.objects.filter(account=user).first()
+    if talent is None:
+        return {}
+    route = payment_route()
+    return {section.key: len(section.stories) for section in route.groups(route.stories(user, talent))}

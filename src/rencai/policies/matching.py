@@ -14,9 +14,10 @@ from decimal import Decimal
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from rencai.accounts.models import User
-from rencai.core import audit
+from rencai.core import audit, jobs
 from rencai.core.bulk import bulk_insert
 from rencai.core.locks import exclusive
 from rencai.core.models import Region
@@ -36,6 +37,11 @@ from rencai.policies.models import (
 from rencai.policies.selectors import VersionInForce, committed_amounts, versions_in_force
 
 TIER_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4, "": 5}
+# The stages a run reports to the job a person follows (reading the registry is the long one when cold)
+STAGE_FEATURES = gettext_noop("读取人才库")
+STAGE_PLAN = gettext_noop("计算资格与预算")
+STAGE_WRITE = gettext_noop("写入匹配结果")
+RUN_STEPS = 3
 QUEUE_ORDER = ["tier_rank", "arrival_date", "talent_id"]
 
 
@@ -228,13 +234,17 @@ def run_match(*, actor: User | None = None, evaluation_date: dt.date | None = No
 def _run_match(*, actor: User | None, evaluation_date: dt.date | None) -> MatchRun:
     day = evaluation_date or timezone.localdate()
     started = time.perf_counter()
+    # progress of the job that follows this run, if one does (core.jobs): the stages below, of RUN_STEPS
+    jobs.stage(STAGE_FEATURES, done=0, total=RUN_STEPS)
     in_force = versions_in_force(day)
     frame = cached_feature_frame(day)
+    jobs.stage(STAGE_PLAN, done=1)
     with transaction.atomic():
         # The budgets this run spends are locked while it plans and writes: an application reserving
         # from the same budget meanwhile waits, so the plan's remaining amounts stay true.
         ledger.lock_policies({item.version.policy_id for item in in_force}, day.year)
         plan = plan_run(frame, in_force, day)
+        jobs.stage(STAGE_WRITE, done=2)
         run = MatchRun.objects.create(
             region=Region.objects.get(code=QUZHOU),
             evaluation_date=day,

@@ -8,13 +8,22 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from rencai.accounts.models import User
-from rencai.core import audit
+from rencai.core import audit, jobs
 from rencai.core.access import Action, require, visible_to
 from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFailed, problem
-from rencai.core.models import Region
+from rencai.core.models import Job, JobKind, Region
+from rencai.core.regions import QUZHOU
 from rencai.policies import ledger
 from rencai.policies.engine import RuleError, compile_rule
-from rencai.policies.models import Entitlement, EntitlementStatus, Policy, PolicyVersion, VersionStatus
+from rencai.policies.models import (
+    BUDGET_HOLDING,
+    Entitlement,
+    EntitlementStatus,
+    Policy,
+    PolicyVersion,
+    ReservationSource,
+    VersionStatus,
+)
 
 
 def check_rule_text(*, actor: User, source: str, expect: str) -> list[dict]:
@@ -283,17 +292,23 @@ def get_version_for_edit(actor: User, version_id: int) -> PolicyVersion:
 # -- offers and match runs -----------------------------------------------------------------------
 
 
-def _own_offer(actor, entitlement: Entitlement) -> Entitlement:
-    """The actor's own entitlement, locked; another person's is NotFound (never confirm for someone)."""
+def _own_entitlement(actor, entitlement: Entitlement) -> Entitlement:
+    """The actor's own entitlement, locked; another person's is NotFound (never answer for someone)."""
     locked = (
         Entitlement.objects.select_for_update()
-        .select_related("talent", "policy")
+        .select_related("talent__region", "policy")
         .filter(pk=entitlement.pk, talent__account=actor)
         .first()
     )
     if locked is None or not getattr(actor, "pk", None):
         raise NotFound()
-    if locked.status != EntitlementStatus.OFFERED:
+    return locked
+
+
+def _own_offer(actor, entitlement: Entitlement, *, unpaid_grant: bool = False) -> Entitlement:
+    locked = _own_entitlement(actor, entitlement)
+    answerable = {EntitlementStatus.OFFERED, *([EntitlementStatus.GRANTED] if unpaid_grant else [])}
+    if locked.status not in answerable:
         raise DomainError(
             ErrorCode.ENTITLEMENT_NOT_OFFERED,
             "只有待确认的政策红利可以确认或放弃",
@@ -320,9 +335,13 @@ def confirm_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
 
 
 @transaction.atomic
-def decline_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
-    """The talent declines: the reserved amount returns to the budget for the next run's queue."""
-    entitlement = _own_offer(actor, entitlement)
+def decline_offer(*, actor: User, entitlement: Entitlement, unpaid_grant: bool = False) -> Entitlement:
+    """The talent declines: the reserved amount returns to the budget for the next run's queue.
+
+    `unpaid_grant`: the one-stop services decline a granted entitlement whose application was still an
+    unconfirmed offer (nothing was paid); only they know that, so only they pass it.
+    """
+    entitlement = _own_offer(actor, entitlement, unpaid_grant=unpaid_grant)
     before = audit.snapshot(entitlement)
     entitlement.status = EntitlementStatus.DECLINED
     entitlement.save(update_fields=["status", "updated_at"])
@@ -337,11 +356,116 @@ def decline_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
     return entitlement
 
 
-def start_match_run(*, actor: User):
-    """Enqueue a matching run (django-tasks). With the immediate backend it has run when this returns."""
+@transaction.atomic
+def revoke_refused(*, actor: User | None, entitlement_id: int, reason: str) -> Entitlement | None:
+    """A department refused the application that would have paid this entitlement: it is revoked and its
+    money returns to the budget (otherwise a refused benefit would read 已兑现 and hold its amount for ever).
+
+    Called only by the one-stop state machine, inside the refusal it has already authorised (the deciding
+    department's step); it is the consequence of that decision, not a right of its own.
+    """
+    entitlement = Entitlement.objects.select_for_update().filter(pk=entitlement_id).first()
+    if entitlement is None or entitlement.status not in BUDGET_HOLDING:
+        return entitlement
+    before = audit.snapshot(entitlement)
+    entitlement.status = EntitlementStatus.REVOKED
+    entitlement.save(update_fields=["status", "updated_at"])
+    ledger.release(policy_id=entitlement.policy_id, talent_id=entitlement.talent_id)
+    audit.record_change(
+        actor=actor,
+        action="policy.entitlement_revoke",
+        obj=entitlement,
+        before=before,
+        detail={"policy": entitlement.policy.code, "reason": reason},
+    )
+    return entitlement
+
+
+@transaction.atomic
+def reclaim_offer(*, actor: User, entitlement: Entitlement, day: dt.date | None = None) -> Entitlement:
+    """Undo a decline: the benefit is offered again, at today's rule and amount, while its policy is in
+    force where the talent lives, the talent still qualifies and the budget covers it. Whoever waits in
+    the policy's budget queue comes first (nobody jumps the queue), so a queue refuses the reclaim."""
+    from rencai.policies.benefits import explain_version, feature_row, version_for
+    from rencai.policies.features import features_hash
+
+    entitlement = _own_entitlement(actor, entitlement)
+    if entitlement.status != EntitlementStatus.DECLINED:
+        raise DomainError(
+            ErrorCode.ENTITLEMENT_NOT_OFFERED,
+            "只有已放弃的政策红利可以恢复领取",
+            "Only a declined benefit can be claimed again",
+        )
+    day = day or timezone.localdate()
+    talent, policy = entitlement.talent, entitlement.policy
+    version = version_for(talent, policy, day)
+    if version is None:
+        raise DomainError(
+            ErrorCode.INELIGIBLE,
+            f"“{policy.name}”已不在有效期内，不能恢复领取",
+            f"{policy.code} is no longer in force, so it cannot be claimed again",
+        )
+    explanation = explain_version(talent, version, day)
+    if not explanation.eligible:
+        failed = [clause for clause in explanation.clauses if not clause.passed]
+        raise DomainError(
+            ErrorCode.INELIGIBLE,
+            "您已不再符合条件，不能恢复领取：" + "；".join(c.render("zh") for c in failed),
+            "You no longer qualify, so it cannot be claimed again: "
+            + "; ".join(c.render("en") for c in failed),
+        )
+    ledger.lock_policies([policy.pk], day.year)  # the queue and the budget stay as read until commit
+    if Entitlement.objects.filter(policy=policy, status=EntitlementStatus.QUEUED).exists():
+        raise DomainError(
+            ErrorCode.BUDGET_EXHAUSTED,
+            f"“{policy.name}”已有人才在预算排队，预算先按排队顺序兑现，暂不能恢复领取",
+            f"Talents are queued for the budget of {policy.code}; they are paid first, so it cannot be "
+            "claimed again now",
+        )
+    amount = Decimal(0)
+    if explanation.amount is not None:
+        amount = Decimal(str(explanation.amount.amount)).quantize(Decimal("0.01"))
+    ledger.reserve(  # BudgetExhausted when the budget cannot cover it, AlreadyPaid when paid elsewhere
+        policy_id=policy.pk,
+        talent_id=talent.pk,
+        amount=amount,
+        year=day.year,
+        source=ReservationSource.ENTITLEMENT,
+        reference=f"entitlement:{entitlement.pk}",
+    )
+    before = audit.snapshot(entitlement)
+    entitlement.status, entitlement.amount = EntitlementStatus.OFFERED, amount
+    entitlement.policy_version, entitlement.evaluation_date, entitlement.budget_year = version, day, day.year
+    entitlement.queue_position = None
+    entitlement.features_hash = features_hash(feature_row(talent, day))
+    entitlement.save()
+    audit.record_change(
+        actor=actor,
+        action="policy.offer_reclaim",
+        obj=entitlement,
+        before=before,
+        detail={"policy": policy.code, "amount": amount, "version": version.number},
+    )
+    return entitlement
+
+
+def start_match_run(*, actor: User) -> tuple[Job, bool]:
+    """Start a matching run as a job (`core.jobs`) followed on the policy list, or hand back the run already
+    queued or running (created False): a second click or a second officer never starts a second run. With
+    the immediate task backend the job has ended when this returns."""
     from rencai.policies.tasks import match_task
 
-    # Only the city (which leads talent work for every county) starts a run over the whole registry
-    require(actor, Action.START_MATCHING)
-    audit.record(actor=actor, action="policy.match_request", object_type="policies.matchrun")
-    return match_task.enqueue(actor_id=actor.pk)
+    # Only the city (which leads talent work for every county) starts a run over the whole registry:
+    # start_job requires START_MATCHING
+    job, created = jobs.start_job(
+        owner=actor,
+        kind=JobKind.MATCH,
+        scope="",
+        region=Region.objects.get(code=QUZHOU),
+        right=Action.START_MATCHING,
+        task=match_task,
+        task_kwargs={"actor_id": actor.pk},
+    )
+    if created:
+        audit.record(actor=actor, action="policy.match_request", obj=job)
+    return job, created

@@ -2,8 +2,12 @@
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tasks import task
+
+from rencai.core import jobs
 
 MATCH_HOUR = 2  # local time of the nightly run
 
@@ -14,28 +18,45 @@ def next_nightly_run(now: dt.datetime | None = None) -> dt.datetime:
     return candidate if candidate > now else candidate + dt.timedelta(days=1)
 
 
+# the summary a person who started the run reads (core.jobs): English in parts/policies.po
+MATCH_DONE = gettext_noop(
+    "新发要约 %(offered)s，直接兑现 %(granted)s，预算排队 %(queued)s，待复核 %(flagged)s"
+)
+
+
 @task()
 def match_task(
-    evaluation_date: str | None = None, actor_id: int | None = None, reschedule: bool = False
+    evaluation_date: str | None = None,
+    actor_id: int | None = None,
+    reschedule: bool = False,
+    job_id: int | None = None,
 ) -> dict:
-    """Run the matching; the nightly instance enqueues tomorrow's before it finishes."""
+    """Run the matching (reporting to its job when started from the page or the API); the nightly instance
+    enqueues tomorrow's before it finishes."""
     from rencai.accounts.models import User
     from rencai.policies.matching import run_match
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     day = dt.date.fromisoformat(evaluation_date) if evaluation_date else None
     try:
-        run = run_match(actor=actor, evaluation_date=day)
+        with jobs.running(job_id) as progress:
+            run = run_match(actor=actor, evaluation_date=day)
+            counts = {
+                "run": run.pk,
+                "offered": run.offered,
+                "granted": run.granted,
+                "flagged": run.flagged,
+                "queued": run.queued,
+            }
+            progress.finish(
+                message=jobs.in_both_languages(MATCH_DONE, counts),
+                result=counts,
+                link=reverse("policies:policy_list"),
+            )
     finally:
         if reschedule:  # tomorrow's run is enqueued even when this one was refused (another was going)
             schedule_nightly_match()
-    return {
-        "run": run.pk,
-        "offered": run.offered,
-        "granted": run.granted,
-        "flagged": run.flagged,
-        "queued": run.queued,
-    }
+    return counts
 
 
 def schedule_nightly_match() -> None:

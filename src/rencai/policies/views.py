@@ -2,9 +2,9 @@
 explanations and a talent's own benefits.
 
 Thin by design: reads go through `selectors` (scoped; out of scope is NotFound, rendered as 404), writes
-through `services` (permission, validation, audit). The match button enqueues `tasks.match_task`; with the
-immediate task backend the run has finished when the page reloads, with the database backend (production,
-`rencai serve` runs a worker) the page says it was queued and the list shows the last finished run.
+through `services` (permission, validation, audit). The match button starts a job (`core.jobs`) that runs
+`tasks.match_task`; with the database backend (production, `rencai serve` runs a worker) the list shows the
+job's progress in place of the button until it ends, with the immediate backend it has ended already.
 """
 
 import datetime as dt
@@ -15,15 +15,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tasks import TaskResultStatus
 
+from rencai.core import audit
 from rencai.core.access import Action, may, require
 from rencai.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, ValidationFailed
+from rencai.core.models import JobState
 from rencai.policies import selectors, services
-from rencai.policies.benefits import benefits_of, explain_version
+from rencai.policies.benefits import benefits_of, explain_version, payment_route
 from rencai.policies.engine import FEATURES
 from rencai.policies.exports import simulation_workbook
 from rencai.policies.forms import (
@@ -34,8 +37,10 @@ from rencai.policies.forms import (
     WithdrawForm,
 )
 from rencai.policies.models import EntitlementStatus, Policy, PolicyVersion, VersionStatus
+from rencai.policies.rule_forms import RuleBuilderForm, RuleEditor, rule_catalogue
 from rencai.policies.simulation import Simulation, simulate_version
 from rencai.registry import selectors as registry_selectors
+from rencai.registry.selectors import TalentFilters
 
 
 def _paginate(request, items) -> tuple[Page, str]:
@@ -79,18 +84,16 @@ def policy_list(request):
 @login_required
 @require_POST
 def match_start(request):
-    result = services.start_match_run(actor=request.user)
-    if result.status == TaskResultStatus.SUCCESSFUL:
-        counts = result.return_value
-        messages.success(
-            request,
-            _("匹配完成：新发要约 %(offered)s，直接兑现 %(granted)s，预算排队 %(queued)s，待复核 %(flagged)s")
-            % counts,
-        )
-    elif result.status == TaskResultStatus.FAILED:
-        messages.error(request, _("匹配运行失败，请查看任务日志"))
-    else:
+    # The list then shows the job's progress in place of the button (htmx swaps that block in, polling)
+    job, created = services.start_match_run(actor=request.user)
+    if job.state == JobState.DONE:
+        messages.success(request, _("匹配完成：%(summary)s") % {"summary": job.message})
+    elif job.state == JobState.FAILED:
+        messages.error(request, _("匹配运行失败：%(reason)s") % {"reason": job.message})
+    elif created:
         messages.info(request, _("匹配已提交后台运行，完成后本页显示结果"))
+    else:
+        messages.info(request, _("匹配正在进行中，未重复启动"))
     return redirect("policies:policy_list")
 
 
@@ -126,6 +129,7 @@ def policy_detail(request, pk: int):
         "status_choices": EntitlementStatus.choices,
         "can_draft": may(user, Action.DRAFT_POLICY, policy),
         "withdraw_form": WithdrawForm(),
+        "rule_catalogue": rule_catalogue(),  # rules read in words, with county names
     }
     return render(request, "policies/policy_detail.html", context)
 
@@ -149,19 +153,80 @@ def _feature_reference() -> list[dict]:
     ]
 
 
-def _editor(request, form, policy: Policy, version: PolicyVersion | None, status: int = 200):
-    problems = {}
-    for field, expect in RULE_FIELDS.items():
-        source = form[field].value() or ""
-        problems[field] = services.rule_problems(source, expect=expect) if source.strip() else []
-    context = {
-        "form": form,
-        "policy": policy,
-        "version": version,
-        "problems": problems,
-        "features": _feature_reference(),
+def _lang() -> str:
+    return "en" if _english() else "zh"
+
+
+def _editor(request, form, policy: Policy, version: PolicyVersion | None, editor: RuleEditor):
+    """The editor page: condition rows beside the rule they make (表单), or the rule text (规则文本)."""
+    builder = editor.builder
+    if builder is not None:
+        context = _builder_context(builder)
+    else:
+        sources = {field: form[field].value() or "" for field in RULE_FIELDS}
+        context = {"problems": _engine_problems(sources)}
+    context.update(
+        form=form,
+        policy=policy,
+        version=version,
+        editor=editor,
+        notes=editor.note_lines(_lang()),
+        features=_feature_reference(),
+    )
+    return render(request, "policies/version_form.html", context)
+
+
+def _engine_problems(sources: dict[str, str]) -> dict[str, list[dict]]:
+    return {
+        field: services.rule_problems(source, expect=RULE_FIELDS[field], cache=False)
+        if source.strip()
+        else []
+        for field, source in sources.items()
     }
-    return render(request, "policies/version_form.html", context, status=status)
+
+
+def _builder_context(builder: RuleBuilderForm) -> dict:
+    """The rows as the template draws them, and the rules they make with the engine's verdict on them."""
+    builder.build()
+    generated = {"eligibility_rule": builder.eligibility_rule, "amount_rule": builder.amount_rule}
+    return {
+        "builder": builder.display(_lang()),
+        "generated": generated,
+        "problems": _engine_problems(generated),
+    }
+
+
+def _draft_editor(request, policy: Policy, version: PolicyVersion | None, initial: dict, save):
+    """GET: the editor, in the form when it can show the rules. POST: a builder button redraws the page
+    (nothing saved, nothing typed lost); otherwise the draft is saved with the rules the rows make, or
+    with the rule text."""
+    catalogue = rule_catalogue()
+    if request.method != "POST":
+        rules = (
+            (version.eligibility_rule, version.amount_rule)
+            if version
+            else (
+                initial.get("eligibility_rule", ""),
+                initial.get("amount_rule", ""),
+            )
+        )
+        editor = RuleEditor.for_rules(*rules, catalogue, mode=request.GET.get("mode", ""))
+        return _editor(request, DraftVersionForm(initial=initial, instance=version), policy, version, editor)
+    editor, data = RuleEditor.from_post(request.POST, catalogue)
+    if editor.action:
+        typed = {name: data.get(name, "") for name in DraftVersionForm.Meta.fields}
+        form = DraftVersionForm(initial=typed, instance=version)
+        return _editor(request, form, policy, version, editor)
+    form = DraftVersionForm(data, instance=version)
+    if form.is_valid() and editor.ready:
+        try:
+            saved = save(**form.service_arguments())
+        except ValidationFailed as failure:
+            form.add_problems(failure)
+        else:
+            messages.success(request, _("已保存草稿第 %(n)s 版") % {"n": saved.number})
+            return _after_save(request, saved)
+    return _editor(request, form, policy, version, editor)
 
 
 @login_required
@@ -174,16 +239,11 @@ def version_create(request, pk: int):
     initial = {"effective_from": timezone.localdate() + dt.timedelta(days=1)}
     if basis is not None:
         initial.update(eligibility_rule=basis.eligibility_rule, amount_rule=basis.amount_rule)
-    form = DraftVersionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.draft_version(actor=user, policy=policy, **form.service_arguments())
-        except ValidationFailed as failure:
-            form.add_problems(failure)
-        else:
-            messages.success(request, _("已保存草稿第 %(n)s 版") % {"n": version.number})
-            return _after_save(request, version)
-    return _editor(request, form, policy, None)
+
+    def save(**arguments) -> PolicyVersion:
+        return services.draft_version(actor=user, policy=policy, **arguments)
+
+    return _draft_editor(request, policy, None, initial, save)
 
 
 @login_required
@@ -195,16 +255,11 @@ def version_edit(request, pk: int):
         messages.info(request, _("已发布或已撤回的版本不能修改，请新建版本"))
         return redirect("policies:policy_detail", pk=version.policy_id)
     require(user, Action.DRAFT_POLICY, version.policy)
-    form = DraftVersionForm(request.POST or None, instance=version)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.update_draft(actor=user, version=version, **form.service_arguments())
-        except ValidationFailed as failure:
-            form.add_problems(failure)
-        else:
-            messages.success(request, _("已保存草稿第 %(n)s 版") % {"n": version.number})
-            return _after_save(request, version)
-    return _editor(request, form, version.policy, version)
+
+    def save(**arguments) -> PolicyVersion:
+        return services.update_draft(actor=user, version=version, **arguments)
+
+    return _draft_editor(request, version.policy, version, {}, save)
 
 
 def _after_save(request, version: PolicyVersion):
@@ -224,6 +279,16 @@ def rule_validate(request):
     problems = services.check_rule_text(actor=request.user, source=source, expect=RULE_FIELDS[field])
     context = {"problems": problems, "empty": not source.strip(), "field": field}
     return render(request, "policies/_rule_problems.html", context)
+
+
+@login_required
+@require_POST
+def rule_builder(request):
+    """htmx: the condition rows redrawn (a field chosen, a row added or removed) and the rules they make."""
+    require(request.user, Action.DRAFT_POLICY)  # for those who draft policies only, like the rule checker
+    builder = RuleBuilderForm.from_data(request.POST, rule_catalogue())
+    builder.apply(request.POST.get("builder", ""))
+    return render(request, "policies/_rule_builder_response.html", _builder_context(builder))
 
 
 @login_required
@@ -340,31 +405,74 @@ def version_simulate_export(request, pk: int):
 # -- explanations --------------------------------------------------------------------------------
 
 
+EXPLAIN_MATCHES = 20  # a longer list is no help: the officer types more of the name instead
+
+
 @login_required
 @require_GET
 def policy_explain(request, pk: int):
-    """Any talent in the officer's scope against one policy, clause by clause (out of scope: 404)."""
+    """Any talent in the officer's scope against one policy, in sentences (out of scope: 404).
+
+    The officer finds the talent by name or full ID number (`q`), among the talents they may see; several
+    matches are listed to pick from (`talent`, also what links from other pages carry)."""
     user = request.user
     policy = selectors.get_policy(user, pk)
-    form = ExplainTalentForm(request.GET if "talent" in request.GET else None)
-    context = {"policy": policy, "form": form}
-    if form.is_bound and form.is_valid():
+    searching = bool({"q", "talent"} & set(request.GET))
+    form = ExplainTalentForm(request.GET if searching else None)
+    context = {"policy": policy, "form": form, "version_param": request.GET.get("version", "")}
+    if not (form.is_bound and form.is_valid()):
+        return render(request, "policies/explain.html", context)
+    talent = None
+    if form.cleaned_data["talent"]:
         talent = registry_selectors.get_talent(user, form.cleaned_data["talent"])
-        day = timezone.localdate()
-        version = _version_to_explain(user, policy, request.GET.get("version"), day)
-        applies = any(
-            item.version.policy_id == policy.pk
-            for item in selectors.versions_in_force(day, region=talent.region)
-        )
-        context.update(
-            talent=talent,
-            version=version,
-            day=day,
-            applies=applies,
-            explanation=explain_version(talent, version, day) if version else None,
-            entitlement=selectors.entitlements_for(user, policy=policy).filter(talent=talent).first(),
-        )
+    else:
+        matches = _lookup_talents(request, form.cleaned_data["q"], policy)
+        context.update(matches=matches[:EXPLAIN_MATCHES], more_matches=len(matches) > EXPLAIN_MATCHES)
+        context["searched"] = True
+        talent = matches[0] if len(matches) == 1 else None
+    if talent is not None:
+        context.update(_explanation_context(user, policy, talent, request.GET.get("version")))
     return render(request, "policies/explain.html", context)
+
+
+def _lookup_talents(request, query: str, policy: Policy) -> list:
+    """The talents the officer may see whose name starts with `query` or whose ID number it is (through
+    the blind index); an ID-number lookup is audited like any other read of personal data."""
+    user = request.user
+    found = list(registry_selectors.talents_for(user, TalentFilters(q=query))[: EXPLAIN_MATCHES + 1])
+    if registry_selectors.ID_LIKE.match(query):
+        only = found[0] if len(found) == 1 else None
+        audit.record(
+            actor=user,
+            action="pii.lookup",
+            obj=only,
+            object_type="" if only else "registry.talent",
+            region_code="" if only else getattr(user.region, "code", ""),
+            ip=request.META.get("REMOTE_ADDR", ""),
+            detail={
+                "field": "id_number",
+                "purpose": "policy_explain",
+                "policy": policy.code,
+                "found": len(found),
+            },
+        )
+    return found
+
+
+def _explanation_context(user, policy: Policy, talent, version_id: str | None) -> dict:
+    day = timezone.localdate()
+    version = _version_to_explain(user, policy, version_id, day)
+    applies = any(
+        item.version.policy_id == policy.pk for item in selectors.versions_in_force(day, region=talent.region)
+    )
+    return {
+        "talent": talent,
+        "version": version,
+        "day": day,
+        "applies": applies,
+        "explanation": explain_version(talent, version, day) if version else None,
+        "entitlement": selectors.entitlements_for(user, policy=policy).filter(talent=talent).first(),
+    }
 
 
 def _version_to_explain(user, policy: Policy, version_id: str | None, day: dt.date) -> PolicyVersion | None:
@@ -376,42 +484,95 @@ def _version_to_explain(user, policy: Policy, version_id: str | None, day: dt.da
     return selectors.version_in_force(policy, day) or selectors.versions_of(user, policy).first()
 
 
+@login_required
+@require_GET
+def talent_benefits(request, pk: int):
+    """One talent's benefits seen by an officer: every policy in force where the talent lives, each with
+    why the talent is or is not entitled (the talent sees their own at `my_benefits`)."""
+    user = request.user
+    talent = registry_selectors.get_talent(user, pk)  # out of the officer's scope: 404
+    if talent.account_id is not None and talent.account_id == user.pk:
+        return redirect("policies:my_benefits")
+    require(user, Action.BROWSE_POLICIES)
+    lines = benefits_of(talent)
+    context = {
+        "talent": talent,
+        "eligible": [line for line in lines if line.eligible],
+        "ineligible": [line for line in lines if not line.eligible],
+        "day": timezone.localdate(),
+    }
+    return render(request, "policies/talent_benefits.html", context)
+
+
 # -- a talent's own benefits ---------------------------------------------------------------------
 
 
 @login_required
 @require_GET
 def my_benefits(request):
-    """免申即享 seen by the talent: what they hold, are offered, could get, and what they are missing."""
-    talent = selectors.own_talent(request.user)
+    """免申即享 seen by the talent: each benefit as one story (the same lines as on 我的办事, with the rule
+    explained clause by clause), then what they could get and what they are missing."""
+    user = request.user
+    talent = selectors.own_talent(user)
     lines = benefits_of(talent)
-    shown = {line.version.policy_id for line in lines}
-    others = selectors.entitlements_for(request.user).filter(talent=talent).exclude(policy_id__in=shown)
-    groups = {"granted": [], "offered": [], "waiting": [], "eligible": [], "missing": []}
-    for line in lines:
-        status = line.entitlement.status if line.entitlement else ""
-        if status in (EntitlementStatus.GRANTED, EntitlementStatus.OFFERED):
-            groups[status].append(line)
-        elif status in (EntitlementStatus.QUEUED, EntitlementStatus.FLAGGED):
-            groups["waiting"].append(line)
-        elif line.eligible:
-            groups["eligible"].append(line)
-        else:
-            groups["missing"].append(line)
-    context = {"talent": talent, "groups": groups, "others": others.select_related("policy")}
+    route = payment_route()
+    explanations = {line.version.policy_id: line.explanation for line in lines}
+    stories = route.stories(user, talent, explanations=explanations)
+    told = {story.policy_id for story in stories}
+    context = {
+        "talent": talent,
+        "sections": route.groups(stories),
+        "eligible": [line for line in lines if line.eligible and line.version.policy_id not in told],
+        "missing": [line for line in lines if not line.eligible and line.version.policy_id not in told],
+    }
     return render(request, "policies/my_benefits.html", context)
+
+
+ANSWERS = ("confirm", "decline", "reclaim")
 
 
 @login_required
 @require_POST
 def offer_answer(request, pk: int, answer: str):
-    entitlement = selectors.own_entitlement(request.user, pk)
-    if answer == "confirm":
-        services.confirm_offer(actor=request.user, entitlement=entitlement)
-        messages.success(request, _("已确认：%(name)s") % {"name": entitlement.policy.name})
-    elif answer == "decline":
-        services.decline_offer(actor=request.user, entitlement=entitlement)
-        messages.success(request, _("已放弃：%(name)s") % {"name": entitlement.policy.name})
-    else:
+    """确认领取, 放弃 or 恢复领取, from either of the talent's pages: one service per answer moves the
+    entitlement and the application paying it together; the message then says where the benefit stands."""
+    if answer not in ANSWERS:
         raise NotFound()
-    return redirect("policies:my_benefits")
+    user = request.user
+    entitlement = selectors.own_entitlement(user, pk)
+    route = payment_route()
+    back = _answer_back(request)
+    try:
+        if answer == "confirm":
+            child_name = request.POST.get("child_name", "").strip()
+            form_data = {"child_name": child_name} if child_name else None
+            route.confirm(actor=user, entitlement=entitlement, form_data=form_data)
+        elif answer == "decline":
+            route.decline(actor=user, entitlement=entitlement)
+        else:
+            route.reclaim(actor=user, entitlement=entitlement)
+    except DomainError as error:
+        if isinstance(error, (NotFound, PermissionDenied)):
+            raise
+        _error_messages(request, error)
+        return redirect(back)
+    story = next(
+        (s for s in route.stories(user, entitlement.talent) if s.policy_id == entitlement.policy_id), None
+    )
+    if story is not None:
+        messages.success(
+            request,
+            _("%(name)s（%(state)s）：%(detail)s")
+            % {"name": story.name, "state": story.state.label, "detail": story.detail},
+        )
+    return redirect(back)
+
+
+def _answer_back(request) -> str:
+    """The page the answer came from (我的政策红利 or 我的办事), never another site."""
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return reverse("policies:my_benefits")

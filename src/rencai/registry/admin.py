@@ -97,7 +97,7 @@ class TierDefinitionAdmin(AuditedAdmin):
 
 
 # The sealed columns never appear in a form: no ciphertext, no blind index, no plaintext input.
-TALENT_SEALED_FIELDS = ["id_number_ciphertext", "id_number_index", "phone_ciphertext"]
+TALENT_SEALED_FIELDS = ["id_number_ciphertext", "id_number_index", "id_number_tail_index", "phone_ciphertext"]
 
 
 @admin.register(Talent)

@@ -50,7 +50,8 @@ def list_talents(
     cursor: Cursor = "",
     limit: Limit = DEFAULT_LIMIT,
 ):
-    """Talents in the caller's scope. `q` is a name prefix or an exact ID number; `limit` ≤ 200."""
+    """Talents in the caller's scope. `q` is any part of a name, a whole ID number, or (for roles that may
+    reveal ID numbers; audited) its last 4 to 17 characters; `limit` ≤ 200."""
     filters = TalentFilters(q=q, region=region, team=team, tier=tier, enterprise=enterprise, status=status)
     return cursor_page(selectors.talents_for(request.auth, filters), cursor=cursor, limit=limit)
 

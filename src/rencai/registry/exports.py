@@ -1,6 +1,8 @@
 """Export of the registry lists to .xlsx: the rows the user's list shows, masked, one audit entry each.
 
-Rows come from the same selectors as the list pages (`talents_for`, `enterprises_for`, …), read as plain
+The talent and enterprise exports are import files: their columns are the importer's (`importers.columns`),
+so a list can be exported, corrected in Excel and imported again, updating the same records. Rows come
+from the same selectors as the list pages (`talents_for`, `enterprises_for`, …), read as plain
 values in chunks and streamed into an openpyxl write-only workbook, so memory stays flat for big lists. Text
 is written as text (`core.spreadsheets.text_row`), never as a formula.
 """
@@ -12,15 +14,15 @@ from typing import IO
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rencai.core import audit
+from rencai.core import audit, jobs
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode
 from rencai.core.spreadsheets import text_row
 from rencai.registry import choices as c
 from rencai.registry import selectors
+from rencai.registry.importers.columns import ENTERPRISE_COLUMNS, TALENT_COLUMNS, Column, export_render
 from rencai.registry.selectors import TalentFilters
 
 EXCEL_MAX_ROWS = 1_048_575  # one sheet's rows, less the header
@@ -51,37 +53,14 @@ def _choice(enum) -> Callable[[object], str]:
     return render
 
 
-def _yes_no(value: object) -> str:
-    return gettext("是") if value else gettext("否")
+def _from_columns(columns: Iterable[Column]) -> tuple[ExportColumn, ...]:
+    """The export of a list an import also reads: the import's columns, headers and order (the template's
+    columns, then the ones the import reads past), each value written as the importer reads it back."""
+    return tuple(ExportColumn(column.label, column.export, export_render(column)) for column in columns)
 
 
-TALENT_EXPORT = (
-    ExportColumn(_("姓名"), "name"),
-    ExportColumn(_("证件号码"), "id_number_masked"),
-    ExportColumn(_("手机号码"), "phone_masked"),
-    ExportColumn(_("性别"), "gender", _choice(c.Gender)),
-    ExportColumn(_("出生年份"), "birth_date__year"),  # never the full date: see core.masking
-    ExportColumn(_("所在区划"), "region__name"),
-    ExportColumn(_("人才队伍"), "team", _choice(c.Team)),
-    ExportColumn(_("人才类别"), "tier", _choice(c.Tier)),
-    ExportColumn(_("职称"), "title_level", _choice(c.TitleLevel)),
-    ExportColumn(_("职业技能等级"), "skill_level", _choice(c.SkillLevel)),
-    ExportColumn(_("最高学历"), "highest_degree", _choice(c.Degree)),
-    ExportColumn(_("现工作单位"), "current_employer__name"),
-    ExportColumn(_("引才方式"), "employment_type", _choice(c.EmploymentType)),
-    ExportColumn(_("来衢日期"), "arrival_date"),
-    ExportColumn(_("状态"), "status", _choice(c.TalentStatus)),
-    ExportColumn(_("离开日期"), "departed_on"),
-)
-ENTERPRISE_EXPORT = (
-    ExportColumn(_("统一社会信用代码"), "credit_code"),
-    ExportColumn(_("企业名称"), "name"),
-    ExportColumn(_("所在区划"), "region__name"),
-    ExportColumn(_("行业"), "industry", _choice(c.Industry)),
-    ExportColumn(_("规模"), "size", _choice(c.EnterpriseSize)),
-    ExportColumn(_("高新技术企业"), "is_high_tech", _yes_no),
-    ExportColumn(_("平台型企业"), "is_platform_enterprise", _yes_no),
-)
+TALENT_EXPORT = _from_columns(TALENT_COLUMNS)
+ENTERPRISE_EXPORT = _from_columns(ENTERPRISE_COLUMNS)
 PLATFORM_EXPORT = (
     ExportColumn(_("平台名称"), "name"),
     ExportColumn(_("平台类别"), "kind", _choice(c.PlatformKind)),
@@ -139,6 +118,7 @@ def write_workbook(
     for row in rows:
         sheet.append(text_row(sheet, row))  # a name like "=HYPERLINK(…)" stays text
         count += 1
+        jobs.advance()  # the job following a large export, if any: a report every half second (core.jobs)
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     workbook.save(spool)
     spool.seek(0)

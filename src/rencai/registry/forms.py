@@ -1,10 +1,14 @@
 """Forms of the registry pages: list filters, and the talent and enterprise forms that feed the services."""
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from rencai.core.countries import CHINA, country_choices
 from rencai.core.errors import ValidationFailed
 from rencai.core.widgets import PlainSelect
 from rencai.registry import choices as c
@@ -24,6 +28,16 @@ def _with_any(choices) -> list:
     return [ANY, *choices]
 
 
+@dataclass(frozen=True)
+class EmptyResult:
+    """What the talent list says when nothing is found: what was searched, under which filters, and the
+    querystring that keeps the search but clears the filters ("" when there are none to clear)."""
+
+    message: str
+    filters: str
+    clear_query: str
+
+
 class TalentFilterForm(forms.Form):
     """GET filters of the talent list; only the values that validate are applied."""
 
@@ -31,7 +45,9 @@ class TalentFilterForm(forms.Form):
         label=_("姓名或证件号码"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(attrs={"placeholder": _("姓名开头或完整证件号码"), "type": "search"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("姓名中的任意字，或证件号码末4位以上"), "type": "search"}
+        ),
     )
     region = forms.ChoiceField(label=_("区划"), required=False, widget=PlainSelect)
     team = forms.ChoiceField(
@@ -47,15 +63,51 @@ class TalentFilterForm(forms.Form):
         label=_("状态"), required=False, choices=_with_any(c.TalentStatus.choices), widget=PlainSelect
     )
 
-    def __init__(self, data, *, regions, enterprises):
+    def __init__(self, data, *, regions, enterprises, id_tail: bool = True):
         super().__init__(data)
         self.fields["region"].choices = _with_any((r.code, region_label(r)) for r in regions)
         self.fields["enterprise"].choices = _with_any(enterprises)
+        if not id_tail:  # the end of an ID number is searched only by those who may reveal numbers
+            self.fields["q"].widget.attrs["placeholder"] = _("姓名中的任意字，或完整证件号码")
 
     def filters(self) -> TalentFilters:
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
         return TalentFilters(**data)
+
+    def empty_result(self, search_kind: str) -> EmptyResult:
+        """The message for an empty list: "未找到姓名包含“涛俊”的人才", the filters that narrowed it, and how
+        to drop them. `search_kind` is how the list read the search box (`selectors.talent_search_kind`)."""
+        q = self.filters().q.strip()
+        messages = {
+            "name": _("未找到姓名包含“%(q)s”的人才。"),
+            "id_tail": _("未找到证件号码末尾为“%(q)s”的人才。"),
+            "id": _("未找到证件号码为“%(q)s”的人才。"),
+        }
+        message = str(messages.get(search_kind, _("没有符合条件的人才。"))) % {"q": q}
+        chosen = self._chosen_filters()
+        if not chosen:
+            return EmptyResult(message=message, filters="", clear_query="")
+        separator = gettext("、")
+        listed = separator.join(gettext("%(label)s为%(value)s") % item for item in chosen)
+        return EmptyResult(
+            message=message,
+            filters=gettext("检查筛选条件：%(filters)s。") % {"filters": listed},
+            clear_query=urlencode({"q": q}) if q else "",
+        )
+
+    def _chosen_filters(self) -> list[dict[str, str]]:
+        """Label and shown value of every filter (other than the search box) that narrows the list."""
+        chosen = []
+        for name in ("region", "team", "tier", "enterprise", "status"):
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            labels = {str(key): str(text) for key, text in self.fields[name].choices}
+            chosen.append(
+                {"label": str(self.fields[name].label), "value": labels.get(str(value), str(value))}
+            )
+        return chosen
 
 
 class SearchForm(forms.Form):
@@ -125,7 +177,10 @@ class TalentForm(ServiceForm):
         choices=[("", "—"), *c.Gender.choices],
         help_text=_("仅护照持有人填写"),
     )
-    nationality = forms.CharField(label=_("国籍"), max_length=2, initial="CN")
+    # countries by name in the page's language; the code (CN) is what is stored
+    nationality = forms.ChoiceField(
+        label=_("国籍"), choices=country_choices, initial=CHINA, widget=PlainSelect
+    )
     region = forms.ChoiceField(label=_("所在区划"))
     team = forms.ChoiceField(label=_("人才队伍"), choices=c.Team.choices)
     tier = forms.ChoiceField(label=_("人才类别"), required=False, choices=[("", "—"), *c.Tier.choices])

@@ -1,9 +1,18 @@
-"""Pages of the bulk import: upload a file (or download its template), then read the batch's report."""
+"""Pages of the bulk import: upload a file (or download its template), then read the batch's report.
+
+A file of up to `INLINE_BYTES` is imported in the request (a few thousand rows, under a second). A larger
+one is kept in var/jobs and imported by the task worker as a job (`core.jobs`, `registry.tasks.import_task`):
+the browser goes to the job's page, which shows the rows checked so far and then a link to the report.
+While a person's import runs, the upload page shows it in place of the button that would start another.
+"""
 
 import io
+import uuid
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
@@ -11,19 +20,24 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from rencai.core import jobs
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, ErrorCode
+from rencai.core.models import JobKind, Region
+from rencai.core.regions import QUZHOU
 from rencai.core.spreadsheets import text_row
 from rencai.registry import importers
 from rencai.registry.models import ImportBatch
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_PAGE_SIZE = 100
+# Imported in the request up to this size (about 2,500 rows of the template: under a second); beyond, a job
+INLINE_BYTES = 256 * 1024
 
 
 class ImportForm(forms.Form):
@@ -90,6 +104,8 @@ def _import_page(request, bound: _UploadBound | None):
         return _too_large_page(request, importers.MAX_IMPORT_BYTES + 1, request.POST)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > getattr(settings, "RENCAI_IMPORT_INLINE_BYTES", INLINE_BYTES):
+            return _import_as_job(request, form)
         try:
             batch = importers.import_file(
                 actor=request.user,
@@ -111,7 +127,45 @@ def _import_page(request, bound: _UploadBound | None):
 
 def _page(request, form: ImportForm, status: int = 200):
     recent = importers.import_batches_for(request.user).order_by("-created_at")[:10]
-    return render(request, "registry/import.html", {"form": form, "recent": recent}, status=status)
+    running = jobs.active_job(request.user, kind=JobKind.IMPORT, scope=_job_scope(request.user))
+    context = {"form": form, "recent": recent, "running": running}
+    return render(request, "registry/import.html", context, status=status)
+
+
+def _job_scope(user) -> str:
+    return f"user:{user.pk}"  # one import at a time per person: a second click meets the first
+
+
+def _import_as_job(request, form: ImportForm):
+    """Keep the upload in var/jobs and hand it to the task worker; the job's page follows it."""
+    from rencai.registry.tasks import import_task
+
+    user, upload = request.user, form.cleaned_data["file"]
+    running = jobs.active_job(user, kind=JobKind.IMPORT, scope=_job_scope(user))
+    if running is None:
+        path = jobs.write_private_file(f"upload-{uuid.uuid4().hex}", upload.chunks())
+        job, created = jobs.start_job(
+            owner=user,
+            kind=JobKind.IMPORT,
+            scope=_job_scope(user),
+            region=user.region or Region.objects.get(code=QUZHOU),
+            right=Action.IMPORT_REGISTRY,
+            task=import_task,
+            task_kwargs={
+                "path": str(path),
+                "kind": form.cleaned_data["kind"],
+                "filename": upload.name,
+                "accept_partial": form.cleaned_data["accept_partial"],
+                "actor_id": user.pk,
+            },
+        )
+        if not created:  # another tab's upload won meanwhile: this file is not imported
+            path.unlink(missing_ok=True)
+            running = job
+    if running is not None:
+        messages.info(request, gettext("您的上一个导入仍在进行，本次上传未导入；请等它完成后再上传"))
+        job = running
+    return redirect("job_status", job_id=job.pk)
 
 
 def _content_length(request) -> int:

@@ -162,6 +162,8 @@ class Talent(models.Model):
     )
     id_number_ciphertext = models.TextField()
     id_number_index = models.CharField(max_length=40, unique=True)
+    # the blind index of the last four characters, for the list's search by the end of an ID number
+    id_number_tail_index = models.CharField(max_length=40, blank=True, default="")
     id_number_masked = models.CharField(_("证件号码"), max_length=24)
     phone_ciphertext = models.TextField(blank=True)
     phone_masked = models.CharField(_("手机号码"), max_length=24, blank=True)
@@ -216,6 +218,9 @@ class Talent(models.Model):
             models.Index(fields=["region", "status", "-id"], name="talent_region_status"),
             # the policy engine's cache asks for the latest change and for the talents changed since
             models.Index(fields=["updated_at"], name="talent_updated_at"),
+            # the search by the last digits of an ID number (`selectors.talents_for`); the search by any part
+            # of a name uses a trigram index that only PostgreSQL has (migration 0006)
+            models.Index(fields=["id_number_tail_index"], name="talent_id_tail"),
         ]
         constraints = [
             models.CheckConstraint(

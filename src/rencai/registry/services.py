@@ -172,6 +172,7 @@ def clean_talent(
         "id_kind": data.id_kind,
         "id_number_ciphertext": sealed_id.ciphertext,
         "id_number_index": sealed_id.index,
+        "id_number_tail_index": sealed_id.tail_index,
         "id_number_masked": sealed_id.masked,
         "birth_date": birth_date,
         "gender": gender,

@@ -65,14 +65,20 @@ def talent_list(request):
         request.GET,
         regions=selectors.visible_regions(user),
         enterprises=_enterprise_choices(user) if may(user, Action.SEARCH_REGION) else [],
+        id_tail=selectors.may_search_id_tail(user),
     )
     # The list shows the birth year, never an age: see core.masking
-    page, query = _paginate(request, selectors.talents_for(user, form.filters()))
+    filters = form.filters()
+    page, query = _paginate(request, selectors.talents_for(user, filters))
     context = {
         "form": form,
         "page": page,
         "query": query,
         "no_access": not may(user, Action.BROWSE_TALENTS),
+        # what was searched and under which filters, said when nothing is found
+        "empty": None
+        if page.paginator.count
+        else form.empty_result(selectors.talent_search_kind(user, filters.q)),
     }
     return render(request, "registry/talent_list.html", context)
 
@@ -135,7 +141,7 @@ def _registered_in_scope(user, id_number: str, failure: ValidationFailed):
     """
     if not any(item.get("field") == "id_number" for item in failure.details):
         return None
-    return selectors.talents_for(user, TalentFilters(q=id_number)).first()
+    return selectors.talent_with_id_number(user, id_number)  # exact: never a search by name or tail
 
 
 @login_required

@@ -7,7 +7,15 @@ One module per part of the process; callers import from this package (`services.
 re-exports every public name. Submodules import from each other directly, never from this package.
 """
 
-from rencai.onestop.services.applying import Ineligible, apply, submit_draft, withdraw
+from rencai.onestop.services.applying import (
+    Blocker,
+    CardHeld,
+    Ineligible,
+    apply,
+    blocker_of,
+    submit_draft,
+    withdraw,
+)
 from rencai.onestop.services.catalogue import (
     MAX_SLA_WORKING_DAYS,
     ItemSpec,
@@ -17,7 +25,7 @@ from rencai.onestop.services.catalogue import (
 )
 from rencai.onestop.services.deadlines import SweepReport, sweep_step_deadlines
 from rencai.onestop.services.departments import decide_step
-from rencai.onestop.services.materials import NewMaterial, add_material
+from rencai.onestop.services.materials import NewMaterial, OpenedFile, add_material, open_material_file
 from rencai.onestop.services.offers import OfferReport, confirm_offer, decline_offer, offers_from_entitlements
 from rencai.onestop.services.outcomes import (
     CARD_VALIDITY_YEARS,
@@ -43,11 +51,14 @@ __all__ = [
     "FAILED_REDEMPTIONS_ALLOWED",
     "GOLD_CARD_BENEFITS",
     "MAX_SLA_WORKING_DAYS",
+    "Blocker",
+    "CardHeld",
     "Ineligible",
     "ItemSpec",
     "NewMaterial",
     "NoticeItem",
     "OfferReport",
+    "OpenedFile",
     "RedemptionsThrottled",
     "StepSpec",
     "SweepReport",
@@ -55,6 +66,7 @@ __all__ = [
     "accept",
     "add_material",
     "apply",
+    "blocker_of",
     "confirm_offer",
     "decide_step",
     "decline_offer",
@@ -63,6 +75,7 @@ __all__ = [
     "issue_gold_card",
     "issue_outcome",
     "offers_from_entitlements",
+    "open_material_file",
     "record_loan_decision",
     "redeem_voucher",
     "refer_housing_loan",

@@ -1,6 +1,7 @@
 """Applying for a service item: eligibility pre-check, submission, drafts and withdrawal."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -62,25 +63,54 @@ class Ineligible(DomainError):
         self.eligibility = eligibility
 
 
-def _check_can_apply(talent: Talent, item: ServiceItem, form_data: dict) -> None:
-    if selectors.item_in_region(item.code, talent.region) != item:
-        raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
-    open_state = (
+class CardHeld(DomainError):
+    status = 409
+
+    def __init__(self, card: GoldCard):
+        until = card.valid_until.isoformat()
+        super().__init__(
+            ErrorCode.CARD_HELD,
+            f"已持有有效的人才金卡（卡号 {card.card_number}，有效期至 {until}），无需再次申请",
+            f"The talent already holds a valid gold card ({card.card_number}, valid until {until}); "
+            "there is no need to apply again",
+        )
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """What refuses any application of a talent for an item, whatever the form holds: known before the
+    form is shown, so nobody fills it in for nothing. `application` or `card` is what it is about."""
+
+    error: DomainError
+    application: Application | None = None
+    card: GoldCard | None = None
+
+
+def blocker_of(talent: Talent, item: ServiceItem) -> Blocker | None:
+    """An open application or offer of the item, or, for the gold card, a valid card already held."""
+    open_application = (
         Application.objects.filter(
             talent=talent, item__code=item.code, state__in=[*OPEN_STATES, ApplicationState.OFFERED]
         )
-        .values_list("state", flat=True)
+        .only("pk", "state")
         .first()
     )
-    if open_state is not None:
-        raise AlreadyOpen(offered=open_state == ApplicationState.OFFERED)
-    if (
-        item.outcome == Outcome.GOLD_CARD
-        and GoldCard.objects.filter(talent=talent, status=CardStatus.ACTIVE).exists()
-    ):
-        raise DomainError(
-            ErrorCode.CARD_HELD, "已持有有效的人才金卡", "The talent already holds a valid gold card"
-        )
+    if open_application is not None:
+        offered = open_application.state == ApplicationState.OFFERED
+        return Blocker(AlreadyOpen(offered=offered), application=open_application)
+    if item.outcome == Outcome.GOLD_CARD:
+        card = GoldCard.objects.filter(talent=talent, status=CardStatus.ACTIVE).first()
+        if card is not None:
+            return Blocker(CardHeld(card), card=card)
+    return None
+
+
+def _check_can_apply(talent: Talent, item: ServiceItem, form_data: dict) -> None:
+    if selectors.item_in_region(item.code, talent.region) != item:
+        raise NotFound("该事项在您所在地区不可办理", "This service is not offered where the talent lives")
+    blocker = blocker_of(talent, item)
+    if blocker is not None:
+        raise blocker.error
     if item.outcome == Outcome.EDUCATION_VOUCHER and not str(form_data.get("child_name", "")).strip():
         raise ValidationFailed([problem("child_name", "请填写子女姓名", "Give the child's name")])
 

@@ -6,6 +6,10 @@ passes, an "any" node when one does. Each leaf reads `label: value relation cons
 labels and enumerated values translated, e.g. `学历: 博士 ✓；年龄: 47 > 45 ✗`. A leaf shows the
 relation that actually holds: `talent.age <= 45` for a 47-year-old reads `年龄: 47 > 45 ✗`.
 
+This compact notation is for officers' technical view and the API's `text_*` fields. Each leaf also
+carries its `facts` (feature, relation, expected and actual value), from which `wording` tells it in
+sentences ("您的学历为博士，满足“硕士及以上”的条件"): what talents and officers read.
+
 The per-rule plan (texts, compiled sub-expressions) is built once and cached on the CompiledRule;
 explaining a talent only evaluates closures and formats strings.
 """
@@ -17,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rencai.policies.engine import wording
 from rencai.policies.engine.interpret import Evaluator, compile_node, evaluate_constant
 from rencai.policies.engine.nodes import (
     Binary,
@@ -58,7 +63,7 @@ _WORDS = {
 
 @dataclass(frozen=True)
 class Clause:
-    """One node of an explanation: "all"/"any" groups, or a "test" leaf with its texts."""
+    """One node of an explanation: "all"/"any" groups, or a "test" leaf with its texts and facts."""
 
     kind: str
     passed: bool
@@ -66,6 +71,8 @@ class Clause:
     text_en: str = ""
     children: tuple[Clause, ...] = ()
     features: tuple[str, ...] = ()
+    # what a test compared, for sentences (see `wording`): form, feature, op, expected, actual
+    facts: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def render(self, lang: str = "zh", *, top: bool = True) -> str:
         words = _WORDS[lang]
@@ -78,12 +85,18 @@ class Clause:
         joined = (words["and"] if self.kind == "all" else words["or"]).join(rendered)
         return f"（{joined}）{mark}" if lang == "zh" else f"({joined}) {mark}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self, voice: str = wording.THIRD) -> dict:
+        """The structured form; a test adds its facts and its sentence in each language (`voice`: who
+        reads, see `wording`)."""
         data: dict[str, Any] = {"kind": self.kind, "passed": self.passed}
         if self.kind == "test":
             data.update(text_zh=self.text_zh, text_en=self.text_en, features=list(self.features))
+            if self.facts is not None:
+                data["facts"] = _jsonable(self.facts)
+                for lang in ("zh", "en"):
+                    data[f"sentence_{lang}"] = wording.sentence(data["facts"], self.passed, lang, voice)
         else:
-            data["children"] = [child.as_dict() for child in self.children]
+            data["children"] = [child.as_dict(voice) for child in self.children]
         return data
 
 
@@ -104,13 +117,16 @@ class AmountExplanation:
         result = f"{formula} = {value}" if formula else value
         return words["amount"] + words["colon"] + (f"{steps} → {result}" if steps else result)
 
-    def as_dict(self) -> dict:
-        return {
+    def as_dict(self, voice: str = wording.THIRD) -> dict:
+        data = {
             "amount": self.amount,
-            "steps": [step.as_dict() for step in self.steps],
+            "steps": [step.as_dict(voice) for step in self.steps],
             "formula_zh": self.formula_zh,
             "formula_en": self.formula_en,
         }
+        for lang in ("zh", "en"):
+            data[f"sentence_{lang}"] = wording.amount_reading(data, lang).basis
+        return data
 
 
 @dataclass(frozen=True)
@@ -139,17 +155,25 @@ class Explanation:
     def render_en(self) -> str:
         return self.render("en")
 
-    def as_dict(self) -> dict:
-        """The structured form for templates and the API."""
+    def as_dict(self, voice: str = wording.THIRD) -> dict:
+        """The structured form for templates and the API; `needs_*` lists what is missing, in sentences
+        addressed to the talent (`voice="second"`) or about them (`"third"`)."""
+        tree = self.root.as_dict(voice)
         return {
             "eligible": self.eligible,
             "rule": self.source,
-            "clauses": [clause.as_dict() for clause in self.clauses],
-            "tree": self.root.as_dict(),
-            "amount": self.amount.as_dict() if self.amount is not None else None,
+            "clauses": tree["children"] if self.root.kind == "all" else [tree],
+            "tree": tree,
+            "amount": self.amount.as_dict(voice) if self.amount is not None else None,
             "text_zh": self.render_zh(),
             "text_en": self.render_en(),
+            "needs_zh": wording.needs(tree, "zh", voice),
+            "needs_en": wording.needs(tree, "en", voice),
         }
+
+    def reading(self, lang: str, voice: str = wording.THIRD) -> wording.Reading:
+        """The explanation in sentences, deciding reasons first (see `wording.read`)."""
+        return wording.read(self.as_dict(voice), lang, voice)
 
 
 def explain(
@@ -194,6 +218,17 @@ def format_value(value: Any, feature: Feature | None, lang: str) -> str:
     if value == "":
         return words["empty"]
     return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    """Facts as JSON keeps them (an application stores its explanation): dates as ISO text, lists."""
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _set_text(values: list, feature: Feature | None, lang: str) -> str:
@@ -324,7 +359,7 @@ def _enum_context(node: Node) -> Feature | None:
 
 # -- plans: built once per rule ------------------------------------------------------------------
 
-Texts = tuple[str, str, bool]  # (zh, en, passed)
+Texts = tuple[str, str, bool, dict[str, Any]]  # (zh, en, passed, facts)
 
 
 @dataclass
@@ -336,8 +371,8 @@ class Leaf:
     features: tuple[str, ...] = ()
 
     def clause(self, row: Mapping[str, Any]) -> Clause:
-        zh, en, passed = self.describe(row)
-        return Clause("test", passed, zh, en, features=self.features)
+        zh, en, passed, facts = self.describe(row)
+        return Clause("test", passed, zh, en, features=self.features, facts=facts)
 
 
 @dataclass
@@ -467,6 +502,9 @@ def _comparison(left: Node, op: str, right: Node) -> Callable[[Mapping[str, Any]
         for lang in ("zh", "en")
     }
     compare = _COMPARATORS[op]
+    about = _subject_facts(left)
+    if not right_constant:
+        about.update(expected_zh=expression_text(right, "zh"), expected_en=expression_text(right, "en"))
 
     def describe(row: Mapping[str, Any]) -> Texts:
         a, b = left_value(row, {}), right_value(row, {})
@@ -479,9 +517,21 @@ def _comparison(left: Node, op: str, right: Node) -> Callable[[Mapping[str, Any]
             else:
                 symbol = _SYMBOLS[op if passed else _NEGATED[op]]
                 texts.append(f"{subjects[lang]}: {shown} {symbol} {format_value(b, context, lang)}")
-        return texts[0], texts[1], passed
+        facts = {**about, "form": "compare", "op": op, "expected": b, "actual": a}
+        return texts[0], texts[1], passed, facts
 
     return describe
+
+
+def _subject_facts(node: Node) -> dict[str, Any]:
+    """What a test is about: a feature by name (labels come from the schema), else the expression's text."""
+    if isinstance(node, FeatureRef):
+        return {"feature": node.name}
+    return {
+        "feature": "",
+        "subject_zh": expression_text(node, "zh"),
+        "subject_en": expression_text(node, "en"),
+    }
 
 
 _COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -515,11 +565,16 @@ def _membership(node: Binary, negated: bool) -> Callable[[Mapping[str, Any]], Te
                     f"{labels[lang]}: {format_value(items, feature, lang)} {word} "
                     f"{format_value(wanted, feature, lang)}"
                 )
-            return texts[0], texts[1], holds != negated
+            facts = {
+                "form": "has", "feature": feature.name, "op": "lacks" if negated else "has",
+                "expected": wanted, "actual": list(items),
+            }  # fmt: skip
+            return texts[0], texts[1], holds != negated, facts
 
         return describe_list
     context = _enum_context(left)  # type: ignore[arg-type]
     subjects = {lang: expression_text(left, lang) for lang in ("zh", "en")}  # type: ignore[arg-type]
+    about = _subject_facts(left)  # type: ignore[arg-type]
 
     def describe(row: Mapping[str, Any]) -> Texts:
         value, members = left_value(row, {}), right_value(row, {})
@@ -530,7 +585,11 @@ def _membership(node: Binary, negated: bool) -> Callable[[Mapping[str, Any]], Te
             f"{_set_text(members, context, lang)}"
             for lang in ("zh", "en")
         )
-        return texts[0], texts[1], holds != negated
+        facts = {
+            **about, "form": "member", "op": "not_in" if negated else "in", "expected": list(members),
+            "actual": value,
+        }  # fmt: skip
+        return texts[0], texts[1], holds != negated, facts
 
     return describe
 
@@ -540,10 +599,12 @@ def _bool_feature(node: FeatureRef, negated: bool) -> Callable[[Mapping[str, Any
 
     def describe(row: Mapping[str, Any]) -> Texts:
         value = bool(row[node.name])
+        facts = {"form": "flag", "feature": node.name, "op": "is_not" if negated else "is", "actual": value}
         return (
             f"{feature.label_zh}: {format_value(value, None, 'zh')}",
             f"{feature.label_en}: {format_value(value, None, 'en')}",
             value != negated,
+            facts,
         )
 
     return describe
@@ -554,6 +615,7 @@ def _string_method(node: Call, negated: bool) -> Callable[[Mapping[str, Any]], T
     evaluate = compile_node(node)
     context = _enum_context(node.target)  # type: ignore[arg-type]
     labels = {lang: expression_text(node.target, lang) for lang in ("zh", "en")}  # type: ignore[arg-type]
+    rules = _rule_texts(node, negated)
 
     def describe(row: Mapping[str, Any]) -> Texts:
         holds = evaluate(row, {})
@@ -563,7 +625,7 @@ def _string_method(node: Call, negated: bool) -> Callable[[Mapping[str, Any]], T
             f"{cel_literal(fragment)}"
             for lang in ("zh", "en")
         )
-        return texts[0], texts[1], holds != negated
+        return texts[0], texts[1], holds != negated, _other_facts(texts, rules)
 
     return describe
 
@@ -574,6 +636,7 @@ def _quantifier(node: Comprehension, negated: bool) -> Callable[[Mapping[str, An
     labels = {lang: expression_text(node.target, lang) for lang in ("zh", "en")}  # type: ignore[arg-type]
     bodies = {lang: expression_text(node.body, lang, context) for lang in ("zh", "en")}  # type: ignore[arg-type]
     exists = node.name == "exists"
+    rules = _rule_texts(node, negated)
 
     def describe(row: Mapping[str, Any]) -> Texts:
         holds = evaluate(row, {})
@@ -584,7 +647,8 @@ def _quantifier(node: Comprehension, negated: bool) -> Callable[[Mapping[str, An
         else:
             zh = f"{'全部' if holds else '并非全部'} {node.var} 满足 {bodies['zh']}"
             en = f"{'every' if holds else 'not every'} {node.var} with {bodies['en']}"
-        return f"{labels['zh']}: {values[0]} {zh}", f"{labels['en']}: {values[1]} {en}", holds != negated
+        texts = f"{labels['zh']}: {values[0]} {zh}", f"{labels['en']}: {values[1]} {en}"
+        return texts[0], texts[1], holds != negated, _other_facts(texts, rules)
 
     return describe
 
@@ -596,10 +660,29 @@ def _generic(node: Node, negated: bool) -> Callable[[Mapping[str, Any]], Texts]:
         texts = {"zh": f"非（{texts['zh']}）", "en": f"not ({texts['en']})"}
     words = {lang: (_WORDS[lang]["true"], _WORDS[lang]["false"]) for lang in ("zh", "en")}
 
+    rules = texts["zh"], texts["en"]
+
     def describe(row: Mapping[str, Any]) -> Texts:
         holds = bool(evaluate(row, {}))
         zh = f"{texts['zh']}: {words['zh'][0] if holds else words['zh'][1]}"
         en = f"{texts['en']}: {words['en'][0] if holds else words['en'][1]}"
-        return zh, en, holds != negated
+        return zh, en, holds != negated, _other_facts((zh, en), rules)
 
     return describe
+
+
+def _rule_texts(node: Node, negated: bool) -> tuple[str, str]:
+    """The condition a test asks for, in labels (negation included)."""
+    zh, en = expression_text(node, "zh"), expression_text(node, "en")
+    return (f"非（{zh}）", f"not ({en})") if negated else (zh, en)
+
+
+def _other_facts(texts: tuple[str, ...], rules: tuple[str, str]) -> dict[str, Any]:
+    """Facts of a test with no sentence of its own: its compact texts, read with the symbols spelt out."""
+    return {
+        "form": "other",
+        "text_zh": texts[0],
+        "text_en": texts[1],
+        "rule_zh": rules[0],
+        "rule_en": rules[1],
+    }

@@ -1,7 +1,9 @@
 """Bulk import of talents and enterprises from .xlsx or .csv: every row validated, all or nothing, upserted.
 
 A file is read within limits in a child process (python-calamine for .xlsx, the csv module for .csv in
-UTF-8 or GB18030), its header mapped to the column set (Chinese headers, English aliases), each row cleaned
+UTF-8 or GB18030), its header mapped to the column set (Chinese or English headers, older headers as
+aliases; the same columns as the template and the export, so an export can be corrected and re-imported:
+its masked cells keep what is stored and its talent number names the record), each row cleaned
 by the same functions as the forms (`services.clean_talent`, `services.clean_enterprise`), then checked
 against the actor's scope, the other rows of the file and the database. By default one rejected row means
 nothing is written; with `accept_partial` the accepted rows are written. Writes are one transaction keyed

@@ -38,4 +38,5 @@ STATUS_LABELS = {
     "unchanged": _("无变化"),
     "valid": _("校验通过（未写入）"),
     "rejected": _("错误"),
+    "skipped": _("示例行，已跳过"),
 }

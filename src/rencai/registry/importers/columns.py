@@ -1,139 +1,271 @@
-"""The import column set per kind, and how a file's header and cells become input values keyed by column."""
+"""The column set per kind, one definition shared by the import template, the importer and the export, and
+how a file's header and cells become input values keyed by column.
+
+An export of a list is a valid import file: the same headers in the same order (the template's columns,
+then a few columns the import reads past, such as the status), its masked cells meaning "keep what is
+stored", and its talent number (人才编号) telling the importer which record a masked row updates. Headers
+are matched in Chinese or English, by the stored field name, or by an older header kept as an alias.
+
+A bad cell gives exactly one problem, which names the column as the file names it, the value (unless it is
+personal data) and what the column expects; the cleaning of the row (`kinds`) then leaves that column out.
+"""
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
 from django.db.models import Choices
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from rencai.core.countries import country_code, country_name
 from rencai.core.errors import Problem, problem
+from rencai.core.masking import mask_birth_date
 from rencai.core.models import Region
+from rencai.core.validators import PHONE_FORMAT_EN, PHONE_FORMAT_ZH, InvalidValue, validate_phone
 from rencai.registry import choices as c
 from rencai.registry.importers.reading import MAX_IMPORT_ROWS, ImportRefused
 from rencai.registry.models import ImportBatch
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+MASK = "*"  # a cell holding it comes from an export: personal data shown masked, kept as stored
 
 # --- the column set -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an import file: the input field it fills, its Chinese header and accepted aliases."""
+    """One column: the input field it fills, its header (Chinese, translated) and accepted older headers,
+    how its cells are read, what the template says of it, and what the export writes into it."""
 
     key: str
-    label: str
+    label: Promise
     aliases: tuple[str, ...] = ()
     required: bool = False
-    parse: str = "text"  # text | upper | date | bool | region | choice:<name>
+    parse: str = "text"  # text | upper | phone | date | bool | region | nationality | number | choice:<name>
     example: object = ""
     note: str = ""
+    export: str = ""  # the field (or field__path) the export writes; "" for none
+    render: Callable[[object], object] | None = None  # how the export shows it (default: by `parse`)
+    imported: bool = True  # False: an export-only column, read past by the importer
 
+    def zh(self) -> str:
+        with translation.override(None):
+            return str(self.label)
+
+    def en(self) -> str:
+        with translation.override("en"):
+            return str(self.label)
+
+
+PASSPORT_ONLY = "仅护照持有人填写；导出文件中的“1990-**-**”表示不修改"
 
 TALENT_COLUMNS = (
-    Column("name", "姓名", ("name",), True, example="张三"),
+    Column("name", _("姓名"), ("name",), True, example="张三", export="name"),
     Column(
         "id_kind",
-        "证件类型",
+        _("证件类型"),
         ("id_kind", "id kind"),
         parse="choice:id_kind",
         example="居民身份证",
         note="居民身份证（默认）或护照",
+        export="id_kind",
     ),
     Column(
         "id_number",
-        "身份证号",
-        ("证件号码", "证件号", "身份证号码", "id_number", "id number"),
+        _("证件号码"),
+        ("身份证号", "证件号", "身份证号码", "id_number", "id number"),
         True,
         parse="upper",
         example="330881199003070020",
-        note="请将本列设为文本格式，以免Excel截断数字",
+        note="请将本列设为文本格式，以免Excel截断数字；导出文件中遮蔽的号码须与“人才编号”列一起保留",
+        export="id_number_masked",
     ),
-    Column("phone", "手机号", ("手机号码", "联系电话", "phone"), example="13800001234"),
+    Column(
+        "phone",
+        _("手机号码"),
+        ("手机号", "联系电话", "电话", "phone"),
+        parse="phone",
+        example="13800001234",
+        note="11位手机号或带区号的固定电话（如 0570-1234567）；留空或遮蔽（如 138****1234）则不修改",
+        export="phone_masked",
+    ),
     Column(
         "region_code",
-        "所在地区",
-        ("所在区划", "区划", "区划代码", "region", "region_code"),
+        _("所在区划"),
+        ("所在地区", "区划", "区划代码", "region", "region_code"),
         True,
         parse="region",
         example="江山市",
         note="区划名称或6位区划代码",
+        export="region__name",
     ),
-    Column("team", "人才队伍", ("team",), True, parse="choice:team", example="专业技术人才"),
-    Column("tier", "人才类别", ("tier",), parse="choice:tier", example="D", note="A至E，可空"),
-    Column("title_level", "职称", ("职称等级", "title_level"), parse="choice:title_level", example="中级"),
+    Column(
+        "team", _("人才队伍"), ("team",), True, parse="choice:team", example="专业技术人才", export="team"
+    ),
+    Column(
+        "tier", _("人才类别"), ("tier",), parse="choice:tier", example="D", note="A至E，可空", export="tier"
+    ),
+    Column(
+        "title_level",
+        _("职称"),
+        ("职称等级", "title_level"),
+        parse="choice:title_level",
+        example="中级",
+        export="title_level",
+    ),
     Column(
         "skill_level",
-        "职业技能等级",
+        _("职业技能等级"),
         ("技能等级", "skill_level"),
         parse="choice:skill_level",
-        example="",
-        note="高级技师、技师、高级工、中级工、初级工，或1至5",
+        note="或1至5",
+        export="skill_level",
     ),
-    Column("highest_degree", "学历", ("最高学历", "highest_degree"), parse="choice:degree", example="硕士"),
+    Column(
+        "highest_degree",
+        _("最高学历"),
+        ("学历", "highest_degree"),
+        parse="choice:degree",
+        example="硕士",
+        export="highest_degree",
+    ),
     Column(
         "employer_credit_code",
-        "工作单位统一社会信用代码",
+        _("工作单位统一社会信用代码"),
         ("工作单位信用代码", "employer_credit_code"),
         parse="upper",
-        example="",
         note="须为已登记且您可查看的企业",
+        export="current_employer__credit_code",
     ),
     Column(
         "employment_type",
-        "引才方式",
+        _("引才方式"),
         ("employment_type",),
         parse="choice:employment_type",
         example="全职",
+        export="employment_type",
     ),
     Column(
         "arrival_date",
-        "到衢日期",
-        ("来衢日期", "arrival_date", "arrival date"),
+        _("来衢日期"),
+        ("到衢日期", "arrival_date", "arrival date"),
         True,
         parse="date",
         example=dt.date(2019, 3, 1),
+        export="arrival_date",
     ),
     Column(
         "is_researcher_venture",
-        "科研人员在职/离岗创业",
+        _("科研人员在职/离岗创业"),
         ("科研人员创业", "is_researcher_venture"),
         parse="bool",
         example="否",
+        export="is_researcher_venture",
     ),
-    Column("nationality", "国籍", ("nationality",), parse="upper", example="CN", note="两位字母代码"),
-    Column("birth_date", "出生日期", ("birth_date",), parse="date", note="仅护照持有人填写"),
-    Column("gender", "性别", ("gender",), parse="choice:gender", note="仅护照持有人填写"),
+    Column(
+        "nationality",
+        _("国籍"),
+        ("nationality",),
+        parse="nationality",
+        example="中国",
+        note="国家名称（如 中国、德国）或两位字母代码（如 CN、DE），默认中国",
+        export="nationality",
+    ),
+    Column(
+        "birth_date",
+        _("出生日期"),
+        ("birth_date",),
+        parse="date",
+        note=PASSPORT_ONLY,
+        export="birth_date",
+        render=lambda born: mask_birth_date(born) if isinstance(born, dt.date) else "",
+    ),
+    Column("gender", _("性别"), ("gender",), parse="choice:gender", note="仅护照持有人填写", export="gender"),
+    Column(
+        "record_id",
+        _("人才编号"),
+        ("编号", "record_id", "id"),
+        parse="number",
+        note="导出文件自带，用于更新已有记录；新增人才留空",
+        export="id",
+    ),
+    # read past by the importer: what the export shows beside the record
+    Column("employer_name", _("现工作单位"), export="current_employer__name", imported=False),
+    Column("status", _("状态"), parse="choice:status", export="status", imported=False),
+    Column("departed_on", _("离开日期"), export="departed_on", imported=False),
 )
 
 ENTERPRISE_COLUMNS = (
     Column(
         "credit_code",
-        "统一社会信用代码",
+        _("统一社会信用代码"),
         ("信用代码", "credit_code", "credit code"),
         True,
         parse="upper",
         example="91330800MA28F0000M",
+        export="credit_code",
     ),
-    Column("name", "企业名称", ("名称", "name"), True, example="衢州示例科技有限公司"),
+    Column("name", _("企业名称"), ("名称", "name"), True, example="衢州示例科技有限公司", export="name"),
     Column(
         "region_code",
-        "所在地区",
-        ("所在区划", "区划", "区划代码", "region", "region_code"),
+        _("所在区划"),
+        ("所在地区", "区划", "区划代码", "region", "region_code"),
         True,
         parse="region",
         example="柯城区",
+        note="区划名称或6位区划代码",
+        export="region__name",
     ),
-    Column("industry", "行业", ("industry",), True, parse="choice:industry", example="电子信息"),
-    Column("size", "规模", ("企业规模", "size"), True, parse="choice:size", example="小型"),
-    Column("is_high_tech", "高新技术企业", ("is_high_tech",), parse="bool", example="是"),
-    Column("is_platform_enterprise", "平台型企业", ("is_platform_enterprise",), parse="bool", example="否"),
+    Column(
+        "industry",
+        _("行业"),
+        ("industry",),
+        True,
+        parse="choice:industry",
+        example="电子信息",
+        export="industry",
+    ),
+    Column("size", _("规模"), ("企业规模", "size"), True, parse="choice:size", example="小型", export="size"),
+    Column(
+        "is_high_tech",
+        _("高新技术企业"),
+        ("is_high_tech",),
+        parse="bool",
+        example="是",
+        export="is_high_tech",
+    ),
+    Column(
+        "is_platform_enterprise",
+        _("平台型企业"),
+        ("is_platform_enterprise",),
+        parse="bool",
+        example="否",
+        export="is_platform_enterprise",
+    ),
 )
 
 # keyed by ImportBatch.Kind (a str): callers look a kind up by the plain string they were given
 COLUMNS: dict[str, tuple[Column, ...]] = {
     ImportBatch.Kind.TALENTS: TALENT_COLUMNS,
     ImportBatch.Kind.ENTERPRISES: ENTERPRISE_COLUMNS,
+}
+
+
+def import_columns(kind: str) -> tuple[Column, ...]:
+    """The columns an import file may fill (the template's), in the export's order."""
+    return tuple(column for column in COLUMNS[kind] if column.imported)
+
+
+# The example rows of the templates handed out before the example moved to the notes sheet: a file filled
+# in from one of them still holds it, and it is skipped, never imported.
+OLD_EXAMPLE_ROWS: dict[str, set[tuple[str, str]]] = {
+    ImportBatch.Kind.TALENTS: {("张三", "330881199003070020")},
+    ImportBatch.Kind.ENTERPRISES: {("衢州示例科技有限公司", "91330800MA28F0000M")},
 }
 
 # choice name -> (its enum, extra accepted spellings -> stored value)
@@ -156,9 +288,10 @@ CHOICES: dict[str, tuple[type[Choices], dict[str, object]]] = {
         c.EmploymentType,
         {"柔性": c.EmploymentType.FLEXIBLE, "柔性引进": c.EmploymentType.FLEXIBLE},
     ),
-    "gender": (c.Gender, {"": ""}),
+    "gender": (c.Gender, {}),
     "industry": (c.Industry, {}),
     "size": (c.EnterpriseSize, {}),
+    "status": (c.TalentStatus, {}),
 }
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "有"}
 FALSE_WORDS = {"", "否", "n", "no", "false", "0", "×", "无"}
@@ -193,6 +326,8 @@ ENTERPRISE_FIELDS_BY_COLUMN = {
     "is_high_tech": ("is_high_tech",),
     "is_platform_enterprise": ("is_platform_enterprise",),
 }
+# The field a cleaning problem names -> the column it is about, where the two differ
+PROBLEM_COLUMNS = {"region": "region_code"}
 
 
 def _normalized_header(text: object) -> str:
@@ -205,7 +340,7 @@ def _normalized_header(text: object) -> str:
 def _header_lookup(kind: str) -> dict[str, str]:
     lookup = {}
     for column in COLUMNS[kind]:
-        for name in (column.label, column.key, *column.aliases):
+        for name in (column.zh(), column.en(), column.key, *column.aliases):
             lookup[_normalized_header(name)] = column.key
     return lookup
 
@@ -223,6 +358,44 @@ def _choice_lookup(name: str) -> dict[str, object]:
             lookup[str(label).casefold()] = value
     lookup.update({alias.casefold(): value for alias, value in aliases.items()})
     return lookup
+
+
+def choice_labels(name: str, language: str | None) -> list[str]:
+    """The labels of a choice in `language` (None: Chinese), the blank choice left out."""
+    enum, _aliases = CHOICES[name]
+    with translation.override(language):
+        return [str(label) for value, label in enum.choices if value not in ("", 0)]
+
+
+# --- export rendering ---------------------------------------------------------------------------------------
+
+
+def _choice_render(name: str) -> Callable[[object], str]:
+    enum, _aliases = CHOICES[name]
+    labels = dict(enum.choices)
+
+    def render(value: object) -> str:
+        label = labels.get(value)
+        return str(label) if label is not None and value not in ("", None) else ""
+
+    return render
+
+
+def _yes_no(value: object) -> str:
+    return gettext("是") if value else gettext("否")
+
+
+def export_render(column: Column) -> Callable[[object], object] | None:
+    """How the export shows a column's stored value, so that the importer reads it back to the same value."""
+    if column.render is not None:
+        return column.render
+    if column.parse.startswith("choice:"):
+        return _choice_render(column.parse[7:])
+    if column.parse == "bool":
+        return _yes_no
+    if column.parse == "nationality":
+        return lambda code: country_name(str(code or ""))
+    return None
 
 
 # --- cell values --------------------------------------------------------------------------------------------
@@ -256,54 +429,171 @@ def _date(value: object) -> dt.date | None:
     return None
 
 
+def is_masked(value: object) -> bool:
+    return isinstance(value, str) and MASK in value
+
+
 @dataclass
 class RowInput:
     number: int
     values: dict
     problems: list[Problem] = field(default_factory=list)
+    example: bool = False  # a template's example row: reported as skipped, never imported
+
+    def columns_with_problems(self) -> set[str]:
+        return {item["field"] for item in self.problems}
 
 
-def _parse_cell(column: Column, value: object, regions: dict[str, str], row: RowInput):
+@dataclass(frozen=True)
+class Cell:
+    """A cell being read: its column, the header the file gives that column, its raw value and text."""
+
+    column: Column
+    header: str
+    value: object
+    text: str
+
+    def bad(self, zh_expected: str, en_expected: str, *, show_value: bool = True) -> Problem:
+        """The one problem of a cell: the column as the file names it, the value, what is expected."""
+        zh_name, en_name = self.header, self.english_header()
+        if not self.text:
+            zh, en = f"{zh_name}不能为空", f"{en_name} is required"
+        elif show_value:
+            zh, en = f"{zh_name}“{self.text}”无法识别", f'{en_name}: cannot read "{self.text}"'
+        else:  # personal data is not repeated into the stored report
+            zh, en = f"{zh_name}格式不正确", f"{en_name} is not valid"
+        return problem(self.column.key, f"{zh}，{zh_expected}", f"{en}; {en_expected}")
+
+    def english_header(self) -> str:
+        """The header for an English message: as the file gives it, with the English name if it is Chinese."""
+        if CHINESE.search(self.header):
+            return f"{self.column.en()} ({self.header})"
+        return self.header
+
+
+def _parse_cell(cell: Cell, regions: dict[str, str], row: RowInput) -> object:
+    """The input value of one cell; a problem on the row when the cell cannot be read."""
+    column, text = cell.column, cell.text
+    if column.required and not text:
+        expected = _expected(column)
+        row.problems.append(cell.bad(*expected) if expected[0] else _required(cell))
+        return None if column.parse == "date" else ""
+    parser = PARSERS.get(column.parse.split(":")[0])
+    return parser(cell, regions, row) if parser else text
+
+
+def _required(cell: Cell) -> Problem:
+    return problem(cell.column.key, f"{cell.header}不能为空", f"{cell.english_header()} is required")
+
+
+def _expected(column: Column) -> tuple[str, str]:
+    """What a column expects, said in Chinese and English ("" when any text will do)."""
     if column.parse == "date":
-        parsed = _date(value)
-        if parsed is None and _text(value):
-            row.problems.append(
-                problem(
-                    column.key,
-                    f"{column.label}无法识别：{_text(value)}（应为如 2019-03-01 的日期）",
-                    f"{column.label}: cannot read the date {_text(value)} (use e.g. 2019-03-01)",
-                )
-            )
-        return parsed
-    text = _text(value)
-    if column.key == "id_number" and isinstance(value, float):
+        return "应为日期，如 2019-03-01", "use a date such as 2019-03-01"
+    if column.parse == "bool":
+        return "应填“是”或“否”", "use yes or no"
+    if column.parse == "region":
+        return "应为区划名称（如 江山市）或6位区划代码", "use a region name or its 6-digit code"
+    if column.parse == "phone":
+        return PHONE_FORMAT_ZH, PHONE_FORMAT_EN
+    if column.parse == "nationality":
+        return "应为国家名称（如 中国）或两位字母代码（如 CN）", "use a country name or its 2-letter code"
+    if column.parse == "number":
+        return "应为导出文件中的人才编号", "use the talent number of an export"
+    if column.parse.startswith("choice:"):
+        name = column.parse[7:]
+        zh_labels, en_labels = choice_labels(name, None), choice_labels(name, "en")
+        return f"应为：{'、'.join(zh_labels)}", f"use one of: {', '.join(en_labels)}"
+    return "", ""
+
+
+def _parse_date(cell: Cell, _regions: dict[str, str], row: RowInput) -> dt.date | None:
+    if is_masked(cell.value):
+        return None  # an export's masked birth date: the stored one is kept
+    parsed = _date(cell.value)
+    if parsed is None and cell.text:
+        row.problems.append(cell.bad(*_expected(cell.column)))
+    return parsed
+
+
+def _parse_upper(cell: Cell, _regions: dict[str, str], row: RowInput) -> str:
+    if cell.column.key == "id_number" and isinstance(cell.value, float):
         row.problems.append(
             problem(
-                column.key,
-                "身份证号被Excel存成了数字，末几位可能已丢失；请把该列设为文本格式后重新填写",
-                "Excel stored the ID number as a number and may have lost digits; format the column as text",
+                cell.column.key,
+                f"{cell.header}被Excel存成了数字，末几位可能已丢失；请把该列设为文本格式后重新填写",
+                f"Excel stored the {cell.english_header()} as a number and may have lost digits; "
+                "format the column as text",
             )
         )
-    if column.parse == "upper":
-        return text.upper()
-    if column.parse == "region":
-        return regions.get(text.casefold(), text)
-    if column.parse == "bool":
-        word = text.casefold()
-        if word in TRUE_WORDS:
-            return True
-        if word not in FALSE_WORDS:
-            row.problems.append(
-                problem(
-                    column.key,
-                    f"{column.label}应填“是”或“否”：{text}",
-                    f"{column.label} must be yes or no: {text}",
-                )
-            )
-        return False
-    if column.parse.startswith("choice:"):
-        return _choice_lookup(column.parse[7:]).get(text.casefold(), text)
-    return text
+    return cell.text.upper()
+
+
+def _parse_phone(cell: Cell, _regions: dict[str, str], row: RowInput) -> str:
+    if not cell.text or is_masked(cell.text):
+        return ""  # blank or an export's masked phone: the stored one is kept, as in the form
+    try:
+        return validate_phone(cell.text)
+    except InvalidValue:
+        row.problems.append(cell.bad(*_expected(cell.column), show_value=False))
+        return cell.text
+
+
+def _parse_region(cell: Cell, regions: dict[str, str], row: RowInput) -> str:
+    code = regions.get(cell.text.casefold())
+    if code is None and cell.text:
+        row.problems.append(cell.bad(*_expected(cell.column)))
+    return code or cell.text
+
+
+def _parse_bool(cell: Cell, _regions: dict[str, str], row: RowInput) -> bool:
+    word = cell.text.casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word not in FALSE_WORDS:
+        row.problems.append(cell.bad(*_expected(cell.column)))
+    return False
+
+
+def _parse_choice(cell: Cell, _regions: dict[str, str], row: RowInput) -> object:
+    lookup = _choice_lookup(cell.column.parse[7:])
+    word = cell.text.casefold()
+    if word in lookup:
+        return lookup[word]
+    if cell.text:
+        row.problems.append(cell.bad(*_expected(cell.column)))
+    return cell.text
+
+
+def _parse_nationality(cell: Cell, _regions: dict[str, str], row: RowInput) -> str:
+    if not cell.text:
+        return ""
+    code = country_code(cell.text)
+    if code is None:
+        row.problems.append(cell.bad(*_expected(cell.column)))
+        return cell.text
+    return code
+
+
+def _parse_number(cell: Cell, _regions: dict[str, str], row: RowInput) -> int | str | None:
+    if not cell.text:
+        return None
+    if cell.text.isdigit() and len(cell.text) <= 18:
+        return int(cell.text)
+    row.problems.append(cell.bad(*_expected(cell.column)))
+    return cell.text  # kept, so that the row is not taken for one without a talent number
+
+
+PARSERS: dict[str, Callable[[Cell, dict[str, str], RowInput], object]] = {
+    "date": _parse_date,
+    "upper": _parse_upper,
+    "phone": _parse_phone,
+    "region": _parse_region,
+    "bool": _parse_bool,
+    "choice": _parse_choice,
+    "nationality": _parse_nationality,
+    "number": _parse_number,
+}
 
 
 def _region_lookup() -> dict[str, str]:
@@ -323,7 +613,8 @@ def rows_of(kind: str, raw_rows: Iterable[list]) -> tuple[list[RowInput], set[st
     numbered = enumerate(raw_rows, start=1)
     header = _header_row(numbered)
     positions, unknown = _column_positions(kind, header)
-    rows = _input_rows(kind, numbered, positions)
+    headers = {key: _text(header[index]) for key, index in positions.items()}
+    rows = _input_rows(kind, numbered, positions, headers)
     return rows, set(positions), unknown
 
 
@@ -338,29 +629,35 @@ def _header_row(numbered: Iterator[tuple[int, list]]) -> list:
 
 
 def _column_positions(kind: str, header: list) -> tuple[dict[str, int], list[str]]:
-    """Where each known column is (the first wins) and the unknown headers; every required column present."""
+    """Where each imported column is (the first wins) and the unknown headers; every required column
+    present. An export's own columns (status, employer name) are known, and read past."""
     lookup = _header_lookup(kind)
+    imported = {column.key for column in import_columns(kind)}
     positions: dict[str, int] = {}
     unknown: list[str] = []
     for index, cell in enumerate(header):
         key = lookup.get(_normalized_header(cell))
-        if key is not None and key not in positions:
+        if key in imported and key not in positions:
             positions[key] = index
-        elif _text(cell):
+        elif key is None and _text(cell):
             unknown.append(_text(cell))
-    missing = [c.label for c in COLUMNS[kind] if c.required and c.key not in positions]
+    missing = [c.zh() for c in COLUMNS[kind] if c.required and c.key not in positions]
     if missing:
+        missing_en = [c.en() for c in COLUMNS[kind] if c.required and c.key not in positions]
         raise ImportRefused(
             f"缺少必填列：{'、'.join(missing)}。请使用导入模板（第一行为列名）",
-            f"Required columns are missing: {', '.join(missing)}. Use the import template",
+            f"Required columns are missing: {', '.join(missing_en)}. Use the import template",
         )
     return positions, unknown
 
 
-def _input_rows(kind: str, numbered: Iterator[tuple[int, list]], positions: dict[str, int]) -> list[RowInput]:
+def _input_rows(
+    kind: str, numbered: Iterator[tuple[int, list]], positions: dict[str, int], headers: dict[str, str]
+) -> list[RowInput]:
     """Every non-blank row after the header, its cells parsed by column; at most MAX_IMPORT_ROWS of them."""
     by_key = {c.key: c for c in COLUMNS[kind]}
     regions = _region_lookup()
+    examples = OLD_EXAMPLE_ROWS[kind]
     rows: list[RowInput] = []
     for number, cells in numbered:
         if not any(_text(cell) for cell in cells):
@@ -373,8 +670,15 @@ def _input_rows(kind: str, numbered: Iterator[tuple[int, list]], positions: dict
         row = RowInput(number=number, values={})
         for key, index in positions.items():
             value = cells[index] if index < len(cells) else ""
-            row.values[key] = _parse_cell(by_key[key], value, regions, row)
+            cell = Cell(by_key[key], headers[key], value, _text(value))
+            row.values[key] = _parse_cell(cell, regions, row)
+        row.example = _identity(row.values) in examples
         rows.append(row)
     if not rows:
         raise ImportRefused("文件中只有列名，没有数据行", "The file has a header but no data rows")
     return rows
+
+
+def _identity(values: dict) -> tuple[str, str]:
+    key = values.get("id_number") or values.get("credit_code") or ""
+    return str(values.get("name") or ""), str(key)

@@ -3,12 +3,13 @@
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils.translation import gettext_noop
 
-from rencai.core import crypto
+from rencai.core import crypto, jobs
 from rencai.core.access import visible_to
 from rencai.core.errors import Problem, ValidationFailed, problem
 from rencai.core.masking import mask_id_number
-from rencai.registry.importers.columns import RowInput
+from rencai.registry.importers.columns import PROBLEM_COLUMNS, RowInput
 from rencai.registry.importers.kinds import Cleaned, Context, KindSpec
 
 
@@ -22,13 +23,14 @@ class Plan:
     updates: list[dict] = field(default_factory=list)  # complete new values, with "id"
     update_fields: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(
-        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0, "skipped": 0}
     )
 
 
 def plan_import(spec: KindSpec, rows: list[RowInput], present: set[str], context: Context) -> Plan:
     """Check every row on its own and against the file, then compare the clean rows with what is stored."""
     plan = Plan()
+    jobs.stage(gettext_noop("逐行校验"), done=0, total=len(rows))  # the job following the import, if any
     cleaned = _clean_rows(spec, rows, context, plan)
     _compare_with_stored(spec, cleaned, present, context.actor, plan)
     return plan
@@ -41,17 +43,40 @@ def _clean_rows(
     cleaned: list[tuple[RowInput, Cleaned]] = []
     first_seen: dict[str, int] = {}
     for row in rows:
+        jobs.advance()  # cheap: a report at most every half second (core.jobs)
+        if row.example:
+            _skip(plan, row)
+            continue
         problems = [*row.problems, *_duplicate_problems(spec, row, first_seen)]
         result: Cleaned | None = None
         try:
             result = spec.clean(row.values, context)
         except ValidationFailed as failure:
-            problems.extend(failure.details)
+            problems.extend(_not_yet_said(failure.details, row))
         if problems:
             _reject(plan, row, problems, label=_label_of(row.values))
         elif result is not None:
             cleaned.append((row, result))
     return cleaned
+
+
+def _not_yet_said(problems: list[Problem], row: RowInput) -> list[Problem]:
+    """The cleaning's problems about columns whose cell has none yet: one problem per bad cell."""
+    said = row.columns_with_problems()
+    return [item for item in problems if PROBLEM_COLUMNS.get(item["field"], item["field"]) not in said]
+
+
+def _skip(plan: Plan, row: RowInput) -> None:
+    """A template's example row: listed in the report as skipped, never imported, counted nowhere else."""
+    plan.counts["skipped"] += 1
+    note = problem(
+        "example",
+        "这是导入模板的示例行，已跳过，未导入",
+        "This is the import template's example row; it was skipped, not imported",
+    )
+    plan.report.append(
+        {"row": row.number, "status": "skipped", "label": _label_of(row.values), "reasons": [note]}
+    )
 
 
 def _duplicate_problems(spec: KindSpec, row: RowInput, first_seen: dict[str, int]) -> list[Problem]:
@@ -113,7 +138,7 @@ def _reject(plan: Plan, row: RowInput, problems: list[Problem], *, label: str) -
 def mark_not_written(plan: Plan) -> None:
     """All or nothing and something was rejected: the valid rows are reported valid, not applied."""
     for entry in plan.report:
-        if entry["status"] != "rejected":
+        if entry["status"] not in ("rejected", "skipped"):
             entry["status"] = "valid"
 
 

@@ -7,7 +7,7 @@ The limits, and why these numbers:
   import is planned and written inside the request. 100,000 rows took 15 s and 600 MB in bench/registry.py;
   half of that stays well inside a proxy's timeout on this two-core machine. A bigger register is
   imported in parts (the message says so; importing the same rows twice changes nothing).
-- MAX_IMPORT_COLUMNS (100): the talent template has 17 columns; 100 leaves room for another system's
+- MAX_IMPORT_COLUMNS (100): the talent export has 21 columns; 100 leaves room for another system's
   export with extra columns, which are reported as unknown and skipped.
 - an .xlsx inflates to at most MAX_UNPACKED_BYTES (256 MB: a 50,000 × 100 sheet of short values) and no
   member more than MAX_RATIO times its compressed size (100, Apache POI's default; real sheets are 5–15).

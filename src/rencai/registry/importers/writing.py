@@ -6,9 +6,10 @@ from pathlib import PurePath
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from rencai.accounts.models import User
-from rencai.core import audit
+from rencai.core import audit, jobs
 from rencai.core.access import Action, require
 from rencai.core.bulk import bulk_insert
 from rencai.core.errors import DomainError, ErrorCode
@@ -32,8 +33,9 @@ def import_file(
     file_type = check_upload(filename, len(data))
     spec = SPECS[kind]
     rows, present, unknown = rows_of(kind, read_rows(file_type, data))
-    plan = plan_import(spec, rows, present, context_for(actor))
+    plan = plan_import(spec, rows, present, context_for(actor, rows))
     outcome = _outcome_of(plan, accept_partial=accept_partial)
+    jobs.stage(gettext_noop("写入数据库"))  # the job following the import, if any (core.jobs)
     try:
         with transaction.atomic():
             if outcome != ImportBatch.Outcome.REJECTED:
@@ -48,7 +50,7 @@ def import_file(
                 plan=plan,
                 outcome=outcome,
                 accept_partial=accept_partial,
-                total_rows=len(rows),
+                total_rows=len(rows) - plan.counts["skipped"],  # an example row is no data
                 unknown_columns=unknown,
                 began=began,
             )
