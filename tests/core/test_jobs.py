@@ -5,6 +5,7 @@ worker's own code in this process."""
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -373,3 +374,30 @@ def test_an_english_user_reads_the_job_in_english(client, world, settings):
 
     block = job_block(client, job)
     assert "Done: Matching finished: 1" in block and "完成" not in block
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_files_are_swept_a_week_on_and_the_page_then_says_to_export_again(
+    client, world, settings, job_dir
+):
+    settings.RENCAI_EXPORT_INLINE_ROWS = 1
+    county = world.users["county_org_dept"]
+    signed_in(client, county)
+    client.get(reverse("registry:talent_export"))
+    run_worker()
+    job = Job.objects.get(kind=JobKind.EXPORT)
+    abandoned = job_dir / "upload-abandoned"
+    abandoned.write_bytes(b"an upload whose task was given up")
+    export_file = Path(job.file_path)
+
+    assert jobs.sweep_files() == 0  # a fresh export and a fresh upload stay
+    assert export_file.is_file() and abandoned.is_file()
+
+    week_on = timezone.now() + jobs.FILES_KEPT + dt.timedelta(hours=1)
+    assert jobs.sweep_files(now=week_on) == 2
+    assert not export_file.exists() and not abandoned.exists()
+    download = client.get(reverse("job_download", args=[job.pk]))
+    assert (
+        download.status_code == 404
+        and "文件已不存在（导出的文件保留 7 天），请重新导出" in download.content.decode()
+    )

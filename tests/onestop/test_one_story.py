@@ -378,3 +378,29 @@ def test_the_home_page_counts_benefits_as_the_benefits_pages_tell_them(offered, 
         assert shown == (section.group(1).count("<article ") if section else 0), key
     assert int(re.search(r'data-count="under_way">(\d+)<', home).group(1)) >= 1
     assert _section_of(pages, "housing-loan") == "under_way"
+
+
+def test_an_officer_reads_the_paying_service_item_by_its_name_not_its_code(offered, client):
+    policy = Policy.objects.exclude(service_item_code="").get(code="housing-loan")
+    client.force_login(offered.world.users["city_org_dept"])
+    page = client.get(reverse("policies:policy_detail", args=[policy.pk])).content.decode()
+    item = offered.items[policy.service_item_code]
+    assert f"<dd>{item.name}</dd>" in page
+    assert f"<dd>{policy.service_item_code}</dd>" not in page
+
+
+def test_claiming_again_when_no_longer_eligible_says_what_is_needed_in_a_sentence(offered):
+    entitlement = _entitlement(offered, "education-voucher")
+    decline_benefit(actor=offered.talent_user, entitlement=entitlement)
+    talent = offered.world.talent_a
+    talent.tier = "E"
+    talent.save()
+
+    with pytest.raises(DomainError) as refused:
+        reclaim_benefit(actor=offered.talent_user, entitlement=entitlement)
+
+    assert refused.value.code == "ineligible"
+    assert refused.value.message_zh.startswith("您已不再符合条件，不能恢复领取。需要")
+    assert refused.value.message_en.startswith("You no longer qualify, so it cannot be claimed again. Needed")
+    for symbol in ("∉", "∈", "≠", "≤", "≥", "✗", "{"):
+        assert symbol not in refused.value.message_zh + refused.value.message_en

@@ -456,7 +456,7 @@ def test_housing_fund_centre_decides_a_referral_and_the_talent_sees_it(onestop, 
     referral.refresh_from_db()
     assert referral.status == "approved"
     page = text(as_user(onestop.talent_user).get(reverse("onestop:my_applications")))
-    assert f'data-loan="{referral.pk}"' in page and "已批准" in page and "600000" in page
+    assert f'data-loan="{referral.pk}"' in page and "已批准" in page and "600,000.00 元" in page
 
 
 def test_pages_render_in_english(onestop, as_user):

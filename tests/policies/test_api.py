@@ -167,7 +167,8 @@ def test_my_benefits_lists_entitlements_and_missing_conditions(client, world, is
     }
 
     assert lines["for-d"]["eligible"] and lines["for-d"]["entitlement"]["status"] == "offered"
-    assert lines["for-doctors"]["missing_zh"] == ["学历: 硕士 ≠ 博士 ✗"]
+    assert lines["for-doctors"]["missing_zh"] == ["要求学历为博士（您的学历为硕士）"]
+    assert lines["for-doctors"]["missing_en"] == ["Required: degree is doctor (yours is master)"]
     explanation = lines["for-doctors"]["explanation"]
     assert explanation["clauses"][0]["sentence_zh"] == "您的学历为硕士，而要求为博士"
     assert explanation["needs_zh"] == ["要求学历为博士（您的学历为硕士）"]
@@ -175,6 +176,47 @@ def test_my_benefits_lists_entitlements_and_missing_conditions(client, world, is
     entitlement_id = lines["for-d"]["entitlement"]["id"]
     confirmed = _post(client, f"/api/policies/mine/{entitlement_id}/confirm").json()
     assert confirmed["status"] == "granted"
+
+
+NOTATION = ("∉", "∈", "≠", "≤", "≥", "✗", "✓", "not in", "!=", "<=", ">=")
+
+
+def test_my_benefits_say_what_is_missing_in_sentences_never_in_notation(client, world, issue):
+    talent = world.talent_a
+    talent.highest_degree = "doctor"
+    talent.save()
+    issue("master-and-above", 'talent.degree in ["master", "doctor"] && talent.age <= 35')
+    issue("tiers-a-c", 'talent.tier in ["A", "B", "C"]')
+    issue("master-only", 'talent.degree == "master"')
+
+    lines = {
+        line["policy"]: line for line in _as(client, world.users["talent"]).get("/api/policies/mine").json()
+    }
+
+    # a doctor under "master and above" is told only the age is missing, never a master's degree
+    above = lines["master-and-above"]
+    assert above["missing_zh"] == ["需要：年龄不超过 35 岁"]
+    assert above["missing_en"] == ["Needed: age at most 35 years"]
+    degree, age = above["explanation"]["clauses"]
+    assert degree["passed"] and degree["sentence_zh"] == "您的学历为博士，满足“硕士及以上”的条件"
+    assert not age["passed"] and age["sentence_en"].startswith("Your age is 41 years")
+    assert lines["tiers-a-c"]["missing_zh"] == ["需要：人才类别为A类、B类、C类之一"]
+    # a rule asking for exactly a master's degree: the requirement with the doctor's own degree
+    assert lines["master-only"]["missing_zh"] == ["要求学历为硕士（您的学历为博士）"]
+    for line in lines.values():
+        said = line["missing_zh"] + line["missing_en"]
+        said += [
+            c.get(f"sentence_{lang}", "") for c in line["explanation"]["clauses"] for lang in ("zh", "en")
+        ]
+        assert not [text for text in said if any(symbol in text for symbol in NOTATION)], said
+        assert not any("需要：学历" in text or "Needed: degree" in text for text in said)
+
+
+def test_my_benefits_document_their_fields_in_the_openapi_schema(client):
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    assert {"missing_zh", "missing_en", "explanation", "entitlement"} <= set(
+        schemas["BenefitOut"]["properties"]
+    )
 
 
 def test_drafts_are_hidden_from_departments(client, world, issue):

@@ -21,6 +21,7 @@ run by the task worker, followed on a page that polls their progress and shows h
 """
 
 import contextvars
+import datetime as dt
 import logging
 import os
 import time
@@ -325,6 +326,32 @@ def write_private_file(name: str, content: bytes | Iterator[bytes]) -> Path:
     return path
 
 
+FILES_KEPT = dt.timedelta(days=7)
+
+
+def sweep_files(now: dt.datetime | None = None) -> int:
+    """Delete what jobs left on disk a week on: an export's file (its page then says to export again), and
+    any file in the folder no job refers to (an upload whose task was given up). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - FILES_KEPT
+    deleted = 0
+    expired = Job.objects.filter(finished_at__lt=cutoff).exclude(file_path="")
+    for job_id, file_path in list(expired.values_list("pk", "file_path")):
+        Path(file_path).unlink(missing_ok=True)
+        Job.objects.filter(pk=job_id).update(file_path="")
+        deleted += 1
+    referred = {
+        Path(path).name for path in Job.objects.exclude(file_path="").values_list("file_path", flat=True)
+    }
+    for path in job_folder().iterdir():
+        if not path.is_file() or path.name in referred:
+            continue
+        if dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC) < cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
 # -- a worker that died, a task that failed ------------------------------------------------------------------
 
 
@@ -387,11 +414,14 @@ def active_job(user, *, kind: str, scope: str = "") -> Job | None:
 
 def open_result_file(*, user, job: Job):
     """The file a finished job produced, for its owner only (anyone else: NotFound); the read is audited."""
-    if job.owner_id != user.pk or job.state != JobState.DONE or not job.file_path:
+    if job.owner_id != user.pk or job.state != JobState.DONE or not job.file_name:
         raise NotFound()
-    path = Path(job.file_path)
-    if not path.is_file():
-        raise NotFound("文件已不存在，请重新导出", "The file is gone; export again")
+    path = Path(job.file_path) if job.file_path else None
+    if path is None or not path.is_file():
+        raise NotFound(
+            "文件已不存在（导出的文件保留 7 天），请重新导出",
+            "The file is gone (exports are kept 7 days); export again",
+        )
     audit.record(
         actor=user, action="core.job.download", obj=job, detail={"kind": job.kind, "file": job.file_name}
     )

@@ -28,6 +28,7 @@ from rencai.onestop.models import (
     HousingLoanReferral,
     LoanStatus,
     Outcome,
+    ServiceItem,
     StepState,
     StepTask,
 )
@@ -364,6 +365,11 @@ def _completed_state(application: Application) -> tuple[BenefitState, str]:
     return B.PAID, _("已办结：已于 %(day)s 兑现。") % {"day": when}
 
 
+def _item_name(code: str) -> str | None:
+    """The name officers know a service item by (the same code names one item in every county)."""
+    return ServiceItem.objects.filter(code=code).values_list("name", flat=True).first()
+
+
 def register() -> None:
     """Give the policies pages the one route that tells and pays benefits (`PaymentRoute`); from `ready()`."""
     register_payment_route(
@@ -373,5 +379,6 @@ def register() -> None:
             confirm=confirm_benefit,
             decline=decline_benefit,
             reclaim=reclaim_benefit,
+            item_name=_item_name,
         )
     )

@@ -177,9 +177,21 @@ class Eligibility:
     checked: bool  # False when the item has no policy (nothing to pre-check)
     amount: Decimal | None = None
     explanation: dict = field(default_factory=dict)  # Explanation.as_dict()
-    reasons_zh: list[str] = field(default_factory=list)  # the failed clauses
+    # what is missing, in sentences about the talent ("需要：学历达到硕士及以上"), or why there is nothing
+    # to explain ("该政策当前未生效")
+    reasons_zh: list[str] = field(default_factory=list)
     reasons_en: list[str] = field(default_factory=list)
     policy_code: str = ""
+
+    def needs(self, lang: str, voice: str = "third") -> list[str]:
+        """What is missing in sentences (`engine.wording.needs`), addressed to the talent (`voice="second"`)
+        or told about them (`"third"`); the reasons as they are when there is nothing to explain."""
+        tree = self.explanation.get("tree")
+        if not tree:
+            return list(self.reasons_zh if lang == "zh" else self.reasons_en)
+        from rencai.policies.engine import wording
+
+        return wording.needs(tree, lang, voice)
 
 
 def eligibility_of(talent: Talent, item: ServiceItem, day: dt.date | None = None) -> Eligibility:
@@ -209,17 +221,17 @@ def eligibility_of(talent: Talent, item: ServiceItem, day: dt.date | None = None
     # the replacing (county) policy wins over the one it overrides
     version = sorted(candidates, key=lambda v: v.policy_id == item.policy_id)[0]
     explanation = explain_version(talent, version, day)
-    failed = [clause for clause in explanation.clauses if not clause.passed]
     amount = None
     if explanation.eligible and explanation.amount is not None:
         amount = Decimal(str(explanation.amount.amount)).quantize(Decimal("0.01"))
+    data = explanation.as_dict()
     return Eligibility(
         eligible=explanation.eligible,
         checked=True,
         amount=amount,
-        explanation=explanation.as_dict(),
-        reasons_zh=[clause.render("zh") for clause in failed],
-        reasons_en=[clause.render("en") for clause in failed],
+        explanation=data,
+        reasons_zh=data["needs_zh"],
+        reasons_en=data["needs_en"],
         policy_code=version.policy.code,
     )
 

@@ -20,10 +20,12 @@ def reminder_sweep(today: str | None = None, reschedule: bool = False) -> dict:
 
     The daily instance enqueues tomorrow's whatever happens to this one: a failed run is recorded as failed
     (with its error) by the task backend, and the chain goes on."""
+    from rencai.core import jobs
     from rencai.onestop.services import sweep_step_deadlines
 
     try:
         report = sweep_step_deadlines(today=dt.date.fromisoformat(today) if today else None)
+        jobs.sweep_files()  # the daily housekeeping: job files (exports, abandoned uploads) kept a week
     finally:
         if reschedule:
             schedule_daily_sweep()

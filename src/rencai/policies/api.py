@@ -5,10 +5,10 @@ errors are domain exceptions rendered as JSON by the NinjaAPI.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import AfterValidator, WithJsonSchema
@@ -164,6 +164,26 @@ class EntitlementOut(Schema):
         return obj["version"] if isinstance(obj, dict) else obj.policy_version.number
 
 
+class BenefitOut(Schema):
+    """One policy in force where the talent lives, explained to the talent (in the second person)."""
+
+    policy: str
+    name: str
+    version: int
+    eligible: bool
+    amount: int | float
+    entitlement: EntitlementOut | None
+    missing_zh: list[str] = Field(
+        description="What is missing, in sentences addressed to the talent (需要：学历达到硕士及以上); "
+        "empty when eligible"
+    )
+    missing_en: list[str] = Field(description="What is missing, in English sentences")
+    explanation: dict[str, Any] = Field(
+        description="Explanation.as_dict(voice='second'): each test clause carries its compact "
+        "text_zh/text_en and its sentence_zh/sentence_en; needs_zh/needs_en list what is missing"
+    )
+
+
 class MatchRunOut(Schema):
     id: int | None = None
     task_id: str
@@ -250,25 +270,29 @@ def list_policies(request, kind: str = "", q: str = ""):
 
 @router.get(
     "/mine",
-    response={200: list[dict], **READ},
+    response={200: list[BenefitOut], **READ},
     summary="My benefits (talent): every policy in force here, explained",
 )
 def my_benefits(request):
     talent = selectors.own_talent(request.auth)
-    return [
-        {
-            "policy": line.version.policy.code,
-            "name": line.version.policy.name,
-            "version": line.version.number,
-            "eligible": line.eligible,
-            "amount": line.amount,
-            "entitlement": _entitlement(line.entitlement) if line.entitlement else None,
-            "missing_zh": [c.render("zh") for c in line.explanation.clauses if not c.passed],
-            # the talent's own: sentences and needs addressed to them ("您的学历为博士…")
-            "explanation": line.explanation.as_dict(voice="second"),
-        }
-        for line in benefits_of(talent)
-    ]
+    lines = []
+    for line in benefits_of(talent):
+        # the talent's own: sentences and needs addressed to them ("您的学历为博士…"), never notation
+        explanation = line.explanation.as_dict(voice="second")
+        lines.append(
+            {
+                "policy": line.version.policy.code,
+                "name": line.version.policy.name,
+                "version": line.version.number,
+                "eligible": line.eligible,
+                "amount": line.amount,
+                "entitlement": _entitlement(line.entitlement) if line.entitlement else None,
+                "missing_zh": explanation["needs_zh"],
+                "missing_en": explanation["needs_en"],
+                "explanation": explanation,
+            }
+        )
+    return lines
 
 
 @router.post(

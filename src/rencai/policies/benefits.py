@@ -85,7 +85,8 @@ class PaymentRoute:
       `state` and what the talent can do next; `explanations` maps policy ids to their Explanation;
     - `groups(stories)`: the page's sections (`key`, `title`, `stories`), the same on every page;
     - `confirm(actor=, entitlement=, form_data=)`, `decline(actor=, entitlement=)`,
-      `reclaim(actor=, entitlement=)`: the answers, entitlement and application moved together.
+      `reclaim(actor=, entitlement=)`: the answers, entitlement and application moved together;
+    - `item_name(code)`: the name of the service item that pays a policy (`Policy.service_item_code`).
     """
 
     stories: Callable[..., list[Any]]
@@ -93,6 +94,7 @@ class PaymentRoute:
     confirm: Callable[..., object]
     decline: Callable[..., object]
     reclaim: Callable[..., object]
+    item_name: Callable[[str], str | None] = lambda code: None
 
 
 _ROUTE: list[PaymentRoute] = []

@@ -176,7 +176,7 @@ class MatchRun(models.Model):
 
 class EntitlementStatus(models.TextChoices):
     OFFERED = "offered", _("待确认")
-    GRANTED = "granted", _("已兑现")
+    GRANTED = "granted", _("已确认")  # paid at once, or with the application that pays it
     QUEUED = "queued", _("预算排队")
     FLAGGED = "flagged", _("待复核")
     DECLINED = "declined", _("已放弃")

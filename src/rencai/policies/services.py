@@ -14,7 +14,7 @@ from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFaile
 from rencai.core.models import Job, JobKind, Region
 from rencai.core.regions import QUZHOU
 from rencai.policies import ledger
-from rencai.policies.engine import RuleError, compile_rule
+from rencai.policies.engine import RuleError, compile_rule, wording
 from rencai.policies.models import (
     BUDGET_HOLDING,
     Entitlement,
@@ -407,12 +407,13 @@ def reclaim_offer(*, actor: User, entitlement: Entitlement, day: dt.date | None 
         )
     explanation = explain_version(talent, version, day)
     if not explanation.eligible:
-        failed = [clause for clause in explanation.clauses if not clause.passed]
+        tree = explanation.as_dict(wording.SECOND)["tree"]
+        needs_zh, needs_en = (wording.needs(tree, lang, wording.SECOND) for lang in ("zh", "en"))
         raise DomainError(
             ErrorCode.INELIGIBLE,
-            "您已不再符合条件，不能恢复领取：" + "；".join(c.render("zh") for c in failed),
-            "You no longer qualify, so it cannot be claimed again: "
-            + "; ".join(c.render("en") for c in failed),
+            "您已不再符合条件，不能恢复领取。" + "；".join(needs_zh) + ("。" if needs_zh else ""),
+            "You no longer qualify, so it cannot be claimed again."
+            + "".join(f" {need}." for need in needs_en),
         )
     ledger.lock_policies([policy.pk], day.year)  # the queue and the budget stay as read until commit
     if Entitlement.objects.filter(policy=policy, status=EntitlementStatus.QUEUED).exists():

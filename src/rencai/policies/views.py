@@ -130,6 +130,7 @@ def policy_detail(request, pk: int):
         "can_draft": may(user, Action.DRAFT_POLICY, policy),
         "withdraw_form": WithdrawForm(),
         "rule_catalogue": rule_catalogue(),  # rules read in words, with county names
+        "item_name": policy.service_item_code and payment_route().item_name(policy.service_item_code),
     }
     return render(request, "policies/policy_detail.html", context)
 

@@ -48,17 +48,27 @@ class AlreadyOpen(DomainError):
 
 
 class Ineligible(DomainError):
+    """The refusal of an ineligible talent's application: what is missing, in sentences addressed to the
+    actor: to the talent applying for themselves ("您暂不符合申请条件。需要：学历达到硕士及以上"), or
+    about the talent (by name) to an enterprise applying for its employee."""
+
     status = 422
 
-    def __init__(self, eligibility: selectors.Eligibility):
+    def __init__(
+        self, eligibility: selectors.Eligibility, *, actor: User | None = None, talent: Talent | None = None
+    ):
+        own = talent is not None and actor is not None and talent.account_id == actor.pk
+        needs_zh, needs_en = (eligibility.needs(lang, "second" if own else "third") for lang in ("zh", "en"))
+        if own:
+            zh, en = "您暂不符合申请条件。", "You are not eligible to apply."
+        else:
+            name_zh, name_en = (talent.name, talent.name) if talent is not None else ("该人才", "The talent")
+            zh, en = f"{name_zh}暂不符合申请条件。", f"{name_en} is not eligible to apply."
         super().__init__(
             ErrorCode.INELIGIBLE,
-            "不符合申请条件：" + "；".join(eligibility.reasons_zh),
-            "Not eligible: " + "; ".join(eligibility.reasons_en),
-            details=[
-                problem("eligibility", zh, en)
-                for zh, en in zip(eligibility.reasons_zh, eligibility.reasons_en, strict=True)
-            ],
+            zh + "；".join(needs_zh) + ("。" if needs_zh else ""),
+            en + "".join(f" {need}." for need in needs_en),
+            details=[problem("eligibility", *pair) for pair in zip(needs_zh, needs_en, strict=True)],
         )
         self.eligibility = eligibility
 
@@ -127,7 +137,7 @@ def apply(
 ) -> Application:
     """Apply for an item (a talent for themselves, an enterprise for its employee).
 
-    The engine pre-checks eligibility first: an ineligible talent is refused with the failed clauses.
+    The engine pre-checks eligibility first: an ineligible talent is refused with what is missing.
     Materials in the library are reused; new ones join the library. Missing materials do not block
     submission: the window lists them all at once in its correction notice. Retrying with the same
     idempotency key returns the application made the first time.
@@ -149,7 +159,7 @@ def apply(
             _check_can_apply(talent, item, form_data)
             eligibility = selectors.eligibility_of(talent, item)
             if not eligibility.eligible:
-                raise Ineligible(eligibility)
+                raise Ineligible(eligibility, actor=actor, talent=talent)
             key = idempotency_key or uuid.uuid4().hex
             return _create_application(actor, talent, item, eligibility, materials, form_data, key, submit)
 
@@ -239,7 +249,7 @@ def submit_draft(*, actor: User, application: Application) -> Application:
         _check_can_apply(application.talent, application.item, application.form_data)
         eligibility = selectors.eligibility_of(application.talent, application.item)
         if not eligibility.eligible:
-            raise Ineligible(eligibility)
+            raise Ineligible(eligibility, actor=actor, talent=application.talent)
         _reserve(application.talent, eligibility, application.idempotency_key)
         application.amount = eligibility.amount
         transition(application, ApplicationState.SUBMITTED, actor=actor)

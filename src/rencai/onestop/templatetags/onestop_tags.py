@@ -1,8 +1,10 @@
 """Template filters of the one-stop pages."""
 
 from django import template
+from django.utils.translation import gettext
 
 from rencai.onestop.models import ApplicationState
+from rencai.registry.choices import Tier
 
 register = template.Library()
 
@@ -16,3 +18,11 @@ def state_label(value: str) -> str:
         return str(ApplicationState(value).label)
     except ValueError:
         return value
+
+
+@register.filter
+def tier_name(value: str) -> str:
+    """A tier letter as people say it: "C" → "C类" ("Tier C" in English); an unknown value as it is."""
+    if value not in Tier.values:
+        return value or "—"
+    return gettext("%(tier)s类") % {"tier": value}
