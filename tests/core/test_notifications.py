@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from rencai.core import crypto
+from rencai.core import context_processors, crypto
 from rencai.core.errors import NotFound
 from rencai.core.models import Notification
 from rencai.core.notifications import inbox_for, mark_read, notify, unread_count
@@ -217,3 +217,21 @@ def test_the_officer_who_decides_the_step_has_read_its_message_by_opening_it(
     client.get(f"/services/steps/{task.pk}/")
 
     assert Notification.objects.get(recipient=officer, kind="onestop.step").read_at is not None
+
+
+def test_other_pages_look_for_handled_messages_at_most_once_a_minute_the_home_page_always(
+    client, step_told_to_two_officers
+):
+    task, officer, colleague = step_told_to_two_officers
+    client.force_login(colleague)
+    queue = reverse("onestop:department_queue")
+    assert _badge(client.get(queue).content.decode()) == "1"  # looked just now: nothing handled yet
+
+    services.decide_step(actor=officer, task=task, approve=True)
+
+    assert _badge(client.get(queue).content.decode()) == "1"  # the next minute's pages do not look again
+    session = client.session
+    session[context_processors.SETTLED_AT] -= context_processors.SETTLE_EVERY
+    session.save()
+    assert _badge(client.get(queue).content.decode()) is None  # a minute on, a page looks again
+    assert _badge(client.get("/").content.decode()) is None

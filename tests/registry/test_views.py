@@ -114,13 +114,14 @@ def test_list_paginates_and_keeps_the_filters_in_page_links(client, world, setti
 def test_list_runs_the_same_few_queries_whatever_the_number_of_rows(client, world):
     login(client, world, "county_org_dept")
     query = "?region=330881&team=professional"
+    list_talents(client, query)  # the session's first page also settles handled messages (once a minute)
     with CaptureQueriesContext(connection) as one_row:
         assert len(talent_ids(list_talents(client, query))) == 1
     for n in range(40):
         factories.make_talent(world.county_a, name=f"江山批量{n}", current_employer=world.enterprise_a)
     with CaptureQueriesContext(connection) as many_rows:
         assert len(talent_ids(list_talents(client, query))) == 41
-    assert len(many_rows) == len(one_row) <= 16  # 16: the officer's second-factor device (django-otp)
+    assert len(many_rows) == len(one_row) <= 13  # incl. the officer's second-factor device (django-otp)
     talent_queries = [q["sql"] for q in many_rows if 'FROM "registry_talent"' in q["sql"]]
     assert len(talent_queries) == 2  # one COUNT, one page
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from django.db.models import F, Model, Q, QuerySet, TextChoices
+from django.db.models import F, Model, Q, QuerySet, Subquery, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from rencai.accounts.models import Role
@@ -80,10 +80,8 @@ def region_subtree_ids(region_id: int) -> list[int]:
     """The region and every region below it (a handful of rows; filtering by id avoids a join)."""
     from rencai.core.models import Region
 
-    path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first()
-    if path is None:
-        return []
-    return list(Region.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    path = Region.objects.filter(pk=region_id).values("path")[:1]
+    return list(Region.objects.filter(path__startswith=Subquery(path)).values_list("pk", flat=True))
 
 
 def region_ancestor_ids(region_id: int) -> list[int]:

@@ -1,5 +1,7 @@
 """Navigation entries for the shared layout: each shown to the holders of one action."""
 
+import time
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +38,27 @@ def _shown(user, actions) -> bool:
     return may(user, actions)
 
 
+SETTLED_AT = "rencai_settled_at"
+SETTLE_EVERY = 60  # seconds between two looks at which messages' tasks were handled, on other pages
+
+
+def _settle_now(request) -> bool:
+    """Whether this page looks which unread messages' tasks were handled meanwhile: always on the home page
+    (where the counts are read), otherwise at most once a minute per session (a list page a person pages
+    through should not pay a query per kind of message each time)."""
+    if request.path == "/":
+        return True
+    session = getattr(request, "session", None)
+    if session is None:
+        return True
+    now = time.time()
+    last = session.get(SETTLED_AT)
+    if last is not None and now - last < SETTLE_EVERY:
+        return False
+    session[SETTLED_AT] = now
+    return True
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -49,6 +72,8 @@ def navigation(request):
         except NoReverseMatch:  # a part of the platform that is not installed here
             continue
         # opening the page a message links to reads the message: the badge counts what is still unread
-        badge = unread_after_visit(user, request.path) if url_name == "inbox" else 0
+        badge = 0
+        if url_name == "inbox":
+            badge = unread_after_visit(user, request.path, settle=_settle_now(request))
         items.append({"url": url, "label": label, "active": request.path == url, "badge": badge})
     return {"nav_items": items}

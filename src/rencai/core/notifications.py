@@ -192,17 +192,18 @@ def unread_count(user) -> int:
     return inbox_for(user).filter(read_at__isnull=True).count()
 
 
-def unread_after_visit(user, path: str) -> int:
+def unread_after_visit(user, path: str, *, settle: bool = True) -> int:
     """The unread count the navigation shows on the page at `path`, after the visit has read what it read.
 
     A message is read when its page is opened, whichever way the user came (the inbox, the queue, an
-    e-mail), and when the task it asks for has been handled, by the user or by a colleague who was told
-    the same. Costs one COUNT while nothing is unread; the marking runs only while something is.
+    e-mail), and, with `settle`, when the task it asks for has been handled, by the user or by a colleague
+    who was told the same. Costs one COUNT while nothing is unread; the marking runs only while something
+    is (the caller decides how often to settle: it costs a query per kind of message).
     """
     unread = unread_count(user)
     if unread:
         opened = mark_read(user=user, link=path)
-        settled = settle_handled(user)
+        settled = settle_handled(user) if settle else 0
         unread -= opened + settled
     return max(unread, 0)
 
