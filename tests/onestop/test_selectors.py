@@ -95,10 +95,10 @@ def test_dashboard_on_time_rate_per_department_and_item(onestop):
 
 
 def test_the_window_and_loan_queues_scope_their_rows_once(onestop, django_assert_num_queries):
-    """The queues check the right by role and scope the rows once: the officer's region subtree (two
-    small region queries) and the rows themselves, nothing repeated."""
+    """The queues check the right by role and scope the rows once: the officer's region subtree (one
+    small region query) and the rows themselves, nothing repeated."""
     application = submitted_gold_card(onestop)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert list(selectors.window_queue(onestop.window)) == [application]
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert list(selectors.loan_queue(onestop.officers["housing_fund"])) == []
