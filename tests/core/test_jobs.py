@@ -401,3 +401,44 @@ def test_job_files_are_swept_a_week_on_and_the_page_then_says_to_export_again(
         download.status_code == 404
         and "文件已不存在（导出的文件保留 7 天），请重新导出" in download.content.decode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_simulation_meeting_a_cold_frame_prepares_it_as_a_job_then_shows_the_result(client, world):
+    """No frame built today and no snapshot: the page does not build the whole registry's frame in the
+    request; it starts one job (a second click joins it), followed without a reload, and its end links back
+    to the simulation, which then answers from the prepared frame."""
+    from rencai.policies import features
+
+    policy = issue_tier_d_policy(world)
+    draft = PolicyVersion.objects.create(
+        policy=policy,
+        number=2,
+        effective_from=dt.date(2030, 1, 1),
+        eligibility_rule='talent.tier in ["D", "E"]',
+        amount_rule="1000",
+        status="draft",
+    )
+    features.clear_cache()
+    snapshot = features.snapshot_path()
+    if snapshot is not None:
+        snapshot.unlink(missing_ok=True)
+    signed_in(client, world.users["city_org_dept"])
+    url = reverse("policies:version_simulate", args=[draft.pk])
+
+    first = client.get(url)
+    assert first.status_code == 202
+    page = first.content.decode()
+    job = Job.objects.get(kind=JobKind.SIMULATE)
+    assert f'data-job="{job.pk}"' in page and "正在后台准备" in page
+    assert 'data-figure="draft_count"' not in page
+    assert client.get(url).status_code == 202 and Job.objects.filter(kind=JobKind.SIMULATE).count() == 1
+
+    run_worker()
+
+    block = job_block(client, job)
+    assert "完成：人才特征数据已准备好" in block and f'href="{url}"' in block
+    features.clear_cache()  # another server process: it loads the snapshot the worker wrote
+    result = client.get(url)
+    assert result.status_code == 200 and 'data-figure="draft_count"' in result.content.decode()
+    assert Job.objects.filter(kind=JobKind.SIMULATE).count() == 1

@@ -413,6 +413,19 @@ def cached_feature_frame(evaluation_date: dt.date) -> pl.DataFrame:
     return frame
 
 
+def frame_at_hand(evaluation_date: dt.date) -> bool:
+    """Whether `cached_feature_frame(evaluation_date)` can answer without building the whole registry's frame:
+    this process holds that day's frame, or its snapshot is on disk (loading it and reading the few talents
+    changed since takes a moment; a build over a large registry takes long enough to be a job)."""
+    cached = _cache.get("frame")
+    if cached is not None and cached[0] == evaluation_date:
+        return True
+    path = snapshot_path()
+    if path is None:
+        return True  # snapshots are off: only this process could build it, so there is no job to hand it to
+    return _load_snapshot(evaluation_date) is not None
+
+
 def clear_cache() -> None:
     """Forget this process's frame (the snapshot on disk stays): the next call starts as a new process."""
     _cache.clear()

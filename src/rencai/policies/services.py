@@ -450,6 +450,24 @@ def reclaim_offer(*, actor: User, entitlement: Entitlement, day: dt.date | None 
     return entitlement
 
 
+def prepare_frame(*, actor: User, day: dt.date, next_page: str) -> tuple[Job, bool]:
+    """A simulation met a cold feature frame (none built today, no snapshot): build it as a job the officer
+    follows (`core.jobs`), one per day and region, instead of inside the request; its end links back to
+    `next_page`. Officers of one county share it (a second click, a colleague: the same job)."""
+    from rencai.policies.tasks import prepare_frame_task
+
+    region = actor.region or Region.objects.get(code=QUZHOU)
+    return jobs.start_job(
+        owner=actor,
+        kind=JobKind.SIMULATE,
+        scope=f"frame:{day.isoformat()}:{region.code}",
+        region=region,
+        right=Action.DRAFT_POLICY,
+        task=prepare_frame_task,
+        task_kwargs={"evaluation_date": day.isoformat(), "next_page": next_page},
+    )
+
+
 def start_match_run(*, actor: User) -> tuple[Job, bool]:
     """Start a matching run as a job (`core.jobs`) followed on the policy list, or hand back the run already
     queued or running (created False): a second click or a second officer never starts a second run. With

@@ -59,6 +59,23 @@ def match_task(
     return counts
 
 
+FRAME_READY = gettext_noop("人才特征数据已准备好（%(talents)s 人），可以查看模拟结果")
+
+
+@task()
+def prepare_frame_task(evaluation_date: str, next_page: str = "", job_id: int | None = None) -> dict:
+    """Build the day's feature frame of the whole registry and write its snapshot, so that the simulation
+    pages of every server process load it instead of building it inside a request (a cold frame)."""
+    from rencai.policies.features import cached_feature_frame
+
+    with jobs.running(job_id) as progress:
+        progress.stage(gettext_noop("正在读取人才库"))
+        frame = cached_feature_frame(dt.date.fromisoformat(evaluation_date))
+        counts = {"talents": frame.height}
+        progress.finish(message=jobs.in_both_languages(FRAME_READY, counts), result=counts, link=next_page)
+    return counts
+
+
 def schedule_nightly_match() -> None:
     """Enqueue the next nightly run unless one is already waiting."""
     from django_tasks_db.models import DBTaskResult

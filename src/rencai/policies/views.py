@@ -29,6 +29,7 @@ from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version, payment_route
 from rencai.policies.engine import FEATURES
 from rencai.policies.exports import simulation_workbook
+from rencai.policies.features import frame_at_hand
 from rencai.policies.forms import (
     RULE_FIELDS,
     DraftVersionForm,
@@ -360,8 +361,13 @@ def _chart_data(simulation: Simulation) -> dict:
 def version_simulate(request, pk: int):
     user = request.user
     version = _draft_for_simulation(user, pk)
+    day = timezone.localdate()
+    if not frame_at_hand(day):  # a cold frame: built by the task worker, followed here, not in this request
+        job, _created = services.prepare_frame(actor=user, day=day, next_page=request.get_full_path())
+        context = {"version": version, "policy": version.policy, "preparing": job}
+        return render(request, "policies/simulation.html", context, status=202)
     try:
-        simulation = simulate_version(version)
+        simulation = simulate_version(version, day=day)
     except ValidationFailed as failure:
         context = {"version": version, "policy": version.policy, "failure": failure}
         return render(request, "policies/simulation.html", context, status=422)
