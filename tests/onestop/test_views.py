@@ -465,3 +465,25 @@ def test_pages_render_in_english(onestop, as_user):
     submitted_gold_card(onestop)
     page = text(client.get(reverse("onestop:my_applications"), HTTP_ACCEPT_LANGUAGE="en"))
     assert "My applications" in page
+
+
+def test_the_department_queue_filters_overdue_and_due_today_as_the_home_tiles_count_them(onestop, as_user):
+    late = in_progress_gold_card(onestop).steps.get(department__kind="hrss")
+    other = in_progress_gold_card_for(onestop, onestop.world.talent_a2)
+    today_task = other.steps.get(department__kind="hrss")
+    today = dt.date.today()
+    StepTask.objects.filter(pk=late.pk).update(
+        opened_on=today - dt.timedelta(days=20), due_on=today - dt.timedelta(days=2)
+    )
+    StepTask.objects.filter(pk=today_task.pk).update(due_on=today)
+    client = as_user(onestop.officers["hrss"])
+
+    home = text(client.get("/"))
+    assert f'href="{reverse("onestop:department_queue")}?due=overdue" data-queue="overdue"' in home
+    assert f'href="{reverse("onestop:department_queue")}?due=today" data-queue="due_today"' in home
+    overdue = text(client.get(reverse("onestop:department_queue") + "?due=overdue"))
+    assert f'data-task="{late.pk}"' in overdue and f'data-task="{today_task.pk}"' not in overdue
+    due_today = text(client.get(reverse("onestop:department_queue") + "?due=today"))
+    assert f'data-task="{today_task.pk}"' in due_today and f'data-task="{late.pk}"' not in due_today
+    everything = text(client.get(reverse("onestop:department_queue") + "?due=nonsense"))
+    assert f'data-task="{late.pk}"' in everything and f'data-task="{today_task.pk}"' in everything

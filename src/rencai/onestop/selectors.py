@@ -398,14 +398,25 @@ def calendar_gap(user: User, today: dt.date | None = None) -> dict | None:
     return panel
 
 
-def department_queue(user: User, *, state: str = StepState.PENDING, today: dt.date | None = None) -> QuerySet:
-    """The steps of the user's department (its kind, its region), earliest deadline first. Served by the
-    index (department, state, due_on): the first page of 100,000 open steps reads a few rows."""
+QUEUE_DUE = ("overdue", "today")  # the department queue's filters: past its deadline, due today
+
+
+def department_queue(
+    user: User, *, state: str = StepState.PENDING, today: dt.date | None = None, due: str = ""
+) -> QuerySet:
+    """The steps of the user's department (its kind, its region), earliest deadline first; `due` keeps the
+    overdue ones or those due today (what the home page's tiles count). Served by the index (department,
+    state, due_on): the first page of 100,000 open steps reads a few rows."""
     if not user.department_id:  # the queue of one's own department
         return StepTask.objects.none()
     queryset = restrict(
         user, StepTask.objects.filter(department_id=user.department_id, state=state), Action.DECIDE_STEP
     )
+    day = today or timezone.localdate()
+    if due == "overdue":
+        queryset = queryset.filter(due_on__lt=day)
+    elif due == "today":
+        queryset = queryset.filter(due_on=day)
     queryset = queryset.select_related("application__talent", "application__item", "step")
     return with_colour(queryset, today).order_by("due_on", "id")
 

@@ -622,10 +622,13 @@ def material_file(request, pk: int):
 def department_queue(request):
     user = request.user
     require(user, Action.DECIDE_STEP)
-    page, query = _paginate(request, selectors.department_queue(user))
+    due = request.GET.get("due", "")
+    due = due if due in selectors.QUEUE_DUE else ""
+    page, query = _paginate(request, selectors.department_queue(user, due=due))
     context = {
         "page": page,
         "query": query,
+        "due": due,
         "loans": list(selectors.loan_queue(user)[:50]),
         "loan_form": LoanDecisionForm(),
         "calendar_gap": selectors.calendar_gap(user),
