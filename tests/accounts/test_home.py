@@ -229,3 +229,14 @@ def test_pages_without_an_icon_of_their_own_get_the_sites_icon_not_a_404(client)
     response = client.get("/favicon.ico")
 
     assert response.status_code == 301 and response["Location"] == "/static/rencai/favicon.svg"
+
+
+@pytest.mark.django_db
+def test_a_talent_account_not_linked_to_a_record_gets_a_home_with_nothing_counted(regions):
+    user = factories.make_user("unlinked", "talent")
+    client = Client()
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert 'id="policies-panel"' in html
+    for key in ("offered", "under_way", "granted"):
+        assert f'data-count="{key}">0<' in html

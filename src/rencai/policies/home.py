@@ -3,9 +3,9 @@
 from django.utils import timezone
 
 from rencai.core.access import Action, may
+from rencai.core.errors import NotFound
 from rencai.policies import selectors
 from rencai.policies.benefits import payment_route
-from rencai.registry.models import Talent
 
 
 def home_panel(user) -> dict | None:
@@ -27,8 +27,9 @@ def home_panel(user) -> dict | None:
 def _story_counts(user) -> dict[str, int]:
     """The talent's benefits counted as the benefits pages tell them (one state per benefit, from the
     entitlement and the application that pays it), so the home page never disagrees with those pages."""
-    talent = Talent.objects.filter(account=user).first()
-    if talent is None:
+    try:
+        talent = selectors.own_talent(user)
+    except NotFound:  # an account not (yet) linked to a registry record: nothing to count
         return {}
     route = payment_route()
     return {section.key: len(section.stories) for section in route.groups(route.stories(user, talent))}
