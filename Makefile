@@ -50,6 +50,7 @@ system-deps:
 demo: setup
 	$(BIN)/rencai demo
 	$(BIN)/rencai demo_policies
+	$(BIN)/rencai demo_evaluation
 	$(BIN)/rencai match
 	$(BIN)/rencai demo_services
 	$(BIN)/rencai offers

@@ -15,7 +15,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rencai.accounts.models import User
 from rencai.core.pii import seal_id_number, seal_phone
 from rencai.core.validators import CREDIT_ALPHABET, credit_check_char, id_check_char
-from rencai.registry.models import Department, Enterprise, Talent, TalentPlatform
+from rencai.registry.models import (
+    Achievement,
+    AchievementHolder,
+    Department,
+    Enterprise,
+    Talent,
+    TalentPlatform,
+)
 
 _counter = itertools.count(1)
 # Meets the password rules of privileged accounts (12+ characters, three kinds, not common)
@@ -91,6 +98,21 @@ def make_platform(region, *, kind: str = "academician_station", host=None, **ove
     }
     values.update(overrides)
     return TalentPlatform.objects.create(**values)
+
+
+def make_achievement(*holders: Talent, **overrides) -> Achievement:
+    """An achievement held by `holders` (first holder first), in the first holder's region by default."""
+    values = {
+        "kind": "patent_granted",
+        "title": f"测试成果{next(_counter)}",
+        "achieved_on": dt.date(2021, 5, 20),
+        "region": holders[0].region if holders else None,
+    }
+    values.update(overrides)
+    achievement = Achievement.objects.create(**values)
+    for rank, talent in enumerate(holders, start=1):
+        AchievementHolder.objects.create(achievement=achievement, talent=talent, rank=rank)
+    return achievement
 
 
 @lru_cache(maxsize=1)

@@ -45,6 +45,7 @@ OFFICER = {
     A.SEE_CALENDAR_WARNING,
     A.USE_API,
     A.VIEW_MATERIAL_FILE,  # of the applications they take part in only (tests/onestop/test_material_files.py)
+    A.BROWSE_EVALUATION,
 }
 # Organization departments also keep the registry, make policies, run the one-stop window and the catalogue
 ORGANIZER = OFFICER | {
@@ -56,10 +57,13 @@ ORGANIZER = OFFICER | {
     A.WORK_AT_WINDOW,
     A.MAINTAIN_CATALOGUE,
     A.REVOKE_CARD,
+    A.MANAGE_EVALUATION,
+    A.FIRST_REVIEW,
+    A.ANSWER_OBJECTION,
 }
 HELD: dict[str, set[Action]] = {
     # only the city runs matching and moves talents between counties
-    "city_org_dept": ORGANIZER | {A.START_MATCHING, A.TRANSFER_TALENT},
+    "city_org_dept": ORGANIZER | {A.START_MATCHING, A.TRANSFER_TALENT, A.SECOND_REVIEW},
     "county_org_dept": ORGANIZER,
     "department": OFFICER | {A.DECIDE_STEP, A.DECIDE_LOAN},
     "enterprise": {
@@ -70,6 +74,10 @@ HELD: dict[str, set[Action]] = {
         A.ACT_AS_APPLICANT,
         A.USE_API,
         A.VIEW_MATERIAL_FILE,
+        A.BROWSE_EVALUATION,
+        A.APPLY_FOR_EVALUATION,
+        A.CONFIRM_AS_EMPLOYER,
+        A.NOMINATE_CTO,
     },
     "talent": {
         A.BROWSE_TALENTS,
@@ -79,8 +87,11 @@ HELD: dict[str, set[Action]] = {
         A.ACT_AS_APPLICANT,
         A.CONFIRM_OFFER,
         A.VIEW_MATERIAL_FILE,
+        A.BROWSE_EVALUATION,
+        A.APPLY_FOR_EVALUATION,
     },
-    "reviewer": set(),
+    # an expert scores the cases of the panels they sit on, and sees nothing else
+    "reviewer": {A.BROWSE_EVALUATION, A.SCORE_CASE},
     "provider": {A.VERIFY_CARD, A.REDEEM_VOUCHER, A.USE_API},
     "intermediary": set(),
     # The administrator holds every officer's and provider's right and keeps the calendar, but never acts
@@ -89,6 +100,7 @@ HELD: dict[str, set[Action]] = {
     | {
         A.START_MATCHING,
         A.TRANSFER_TALENT,
+        A.SECOND_REVIEW,
         A.DECIDE_STEP,
         A.DECIDE_LOAN,
         A.REDEEM_VOUCHER,
@@ -101,7 +113,12 @@ ROLES = [*Role.values, "superuser", "anonymous"]
 # -- the navigation each role is shown (url names) ----------------------------------------------------------
 
 EVERYONE = {"home", "inbox"}
-REGISTRY_PAGES = {"registry:talent_list", "registry:enterprise_list", "registry:platform_list"}
+REGISTRY_PAGES = {
+    "registry:talent_list",
+    "registry:enterprise_list",
+    "registry:platform_list",
+    "registry:achievement_list",
+}
 ORGANIZER_PAGES = (
     EVERYONE
     | REGISTRY_PAGES
@@ -112,6 +129,8 @@ ORGANIZER_PAGES = (
         "onestop:window_queue",
         "onestop:item_manage",
         "onestop:dashboard",
+        "evaluation:cto_register",
+        "evaluation:index",
     }
 )
 NAV = {
@@ -119,10 +138,14 @@ NAV = {
     "county_org_dept": ORGANIZER_PAGES,
     "department": EVERYONE
     | REGISTRY_PAGES
-    | {"registry:academician_list", "policies:policy_list", "onestop:department_queue", "onestop:dashboard"},
-    "enterprise": EVERYONE | REGISTRY_PAGES | {"onestop:my_applications"},
-    "talent": EVERYONE | {"policies:my_benefits", "onestop:my_card", "onestop:my_applications"},
-    "reviewer": EVERYONE,
+    | {"registry:academician_list", "policies:policy_list", "onestop:department_queue", "onestop:dashboard"}
+    | {"evaluation:index"},
+    "enterprise": EVERYONE
+    | REGISTRY_PAGES
+    | {"onestop:my_applications", "evaluation:cto_register", "evaluation:index"},
+    "talent": EVERYONE
+    | {"policies:my_benefits", "onestop:my_card", "onestop:my_applications", "evaluation:index"},
+    "reviewer": EVERYONE | {"evaluation:index"},
     "provider": EVERYONE | {"onestop:provider_home"},
     "intermediary": EVERYONE,
     "superuser": ORGANIZER_PAGES | {"onestop:department_queue", "onestop:provider_home"},

@@ -8,6 +8,7 @@ export or an API response.
 
 import datetime as dt
 import io
+import json
 import re
 
 import openpyxl
@@ -409,3 +410,490 @@ def test_a_talents_benefits_page_opens_in_scope_only(world, objects, role):
         assert response.status_code == status, key
         if status != 200:
             assert objects[key].name not in response.content.decode(), key
+
+
+# Achievements (成果) ----------------------------------------------------------------------------------
+
+# Scoped by their region and their linked employer: achievement_a (Jiangshan, held by talent_a, linked to
+# enterprise_a), achievement_b (Longyou, held by talent_b). A talent sees their own on their record's page
+# (tests/registry/test_achievements.py), never in the list.
+ACHIEVEMENTS = {
+    "city_org_dept": {"achievement_a", "achievement_b"},
+    "county_org_dept": {"achievement_a"},
+    "department": {"achievement_a"},
+    "enterprise": {"achievement_a"},
+    "talent": set(),
+    "reviewer": set(),
+    "provider": set(),
+    "superuser": {"achievement_a", "achievement_b"},
+}
+# The edit page: 200 in scope with the right to edit the registry, 403 in scope without it, 404 out of scope
+ACHIEVEMENT_EDIT = {
+    "city_org_dept": {"achievement_a": 200, "achievement_b": 200},
+    "county_org_dept": {"achievement_a": 200, "achievement_b": 404},
+    "department": {"achievement_a": 403, "achievement_b": 404},
+    "enterprise": {"achievement_a": 403, "achievement_b": 404},
+    "talent": {"achievement_a": 404, "achievement_b": 404},
+    "reviewer": {"achievement_a": 404, "achievement_b": 404},
+    "provider": {"achievement_a": 404, "achievement_b": 404},
+    "superuser": {"achievement_a": 200, "achievement_b": 200},
+}
+ACHIEVEMENT_CREATORS = {"city_org_dept", "county_org_dept", "superuser"}
+
+
+@pytest.fixture
+def achievements(world):
+    from tests import factories
+
+    return {
+        "achievement_a": factories.make_achievement(
+            world.talent_a, title="江山甲的发明专利", reference="ZL-A", enterprise=world.enterprise_a
+        ),
+        "achievement_b": factories.make_achievement(
+            world.talent_b, title="龙游丙的发明专利", reference="ZL-B"
+        ),
+    }
+
+
+@pytest.mark.parametrize(("role", "channel"), cases("ui", "api"))
+def test_achievement_lists_hold_exactly_the_roles_scope(world, objects, achievements, role, channel):
+    expected = ACHIEVEMENTS[role]
+    if channel == "ui":
+        response = ui_client(world, role).get(reverse("registry:achievement_list"))
+        text = response.content.decode()
+        shown = {int(pk) for pk in re.findall(r'<tr data-achievement-id="(\d+)"', text)}
+    else:
+        response = api_client(world, role).get(f"{API}/achievements/", {"limit": 200})
+        text = json.dumps(response.json(), ensure_ascii=False)
+        shown = {item["id"] for item in response.json()["items"]}
+    assert response.status_code == 200
+    assert shown == {achievements[key].pk for key in expected}
+    for key, achievement in achievements.items():
+        assert (achievement.title in text) == (key in expected), key
+    assert_nothing_forbidden(role, objects, text)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_achievement_edit_page_and_api_detail_follow_right_and_scope(world, objects, achievements, role):
+    ui, api = ui_client(world, role), api_client(world, role)
+    for key, status in sorted(ACHIEVEMENT_EDIT[role].items()):
+        achievement = achievements[key]
+        response = ui.get(reverse("registry:achievement_edit", args=[achievement.pk]))
+        assert response.status_code == status, key
+        detail = api.get(f"{API}/achievements/{achievement.pk}")
+        assert detail.status_code == (200 if key in ACHIEVEMENTS[role] else 404), key
+        if status == 404:
+            shown = response.content.decode() + json.dumps(detail.json(), ensure_ascii=False)
+            assert achievement.title not in shown
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_org_officers_record_achievements_through_the_api(world, objects, role):
+    payload = {
+        "kind": "award",
+        "title": "矩阵测试奖项",
+        "achieved_on": "2022-01-01",
+        "holders": [world.talent_a.pk],
+    }
+
+    response = api_client(world, role).post(
+        f"{API}/achievements/", json.dumps(payload), content_type="application/json"
+    )
+
+    assert response.status_code == (201 if role in ACHIEVEMENT_CREATORS else 403)
+
+
+# Evaluation (人才评价) -----------------------------------------------------------------------------------
+
+# The evaluation world, on top of the registry's: schemes (city published, city CTO published, a city draft,
+# a Jiangshan draft, a Longyou published), rounds (the city's recognition round, the city's CTO round,
+# Longyou's round), cases (case_a: talent_a on a panel; case_a2: talent_a2 on public notice; case_b:
+# talent_b on Longyou's notice; cto_a / cto_b: the CTO round's recognized cases, each appointed), experts
+# (the reviewer's own in the city pool, one Jiangshan, one Longyou), panels (the reviewer holds an active
+# seat on case_a's and a recused one on case_b's), objections (one on each notice) and appointments.
+# Issue 14 point 9: an expert sees only assigned cases, an enterprise only its own, the public only the
+# notice. Out of scope is 404 and leaks no name; a page the role has no right to is 403.
+EVERY_SCHEME = {"scheme_city", "scheme_cto", "scheme_city_draft", "scheme_a_draft", "scheme_b"}
+EVERY_ROUND = {"round_city", "round_cto", "round_b"}
+EVERY_CASE = {"case_a", "case_a2", "case_b", "cto_a", "cto_b"}
+EVERY_EXPERT = {"expert_city", "expert_a", "expert_b"}
+# drafts only for the organization officers who manage their region; published schemes apply downward
+SCHEMES_SEEN = {
+    "city_org_dept": EVERY_SCHEME,
+    "county_org_dept": {"scheme_city", "scheme_cto", "scheme_a_draft"},
+    "department": {"scheme_city", "scheme_cto"},
+    "enterprise": {"scheme_city", "scheme_cto"},
+    "talent": {"scheme_city", "scheme_cto"},
+    "reviewer": set(),
+    "provider": None,  # None: the page is refused (403); the API answers an empty list
+    "superuser": EVERY_SCHEME,
+}
+# the rounds of one's region, those holding a case one sees, and (applicants) those open where one lives
+ROUNDS_SEEN = {
+    "city_org_dept": EVERY_ROUND,
+    "county_org_dept": {"round_city", "round_cto"},
+    "department": {"round_city", "round_cto"},
+    "enterprise": {"round_city", "round_cto"},
+    "talent": {"round_city", "round_cto"},
+    "reviewer": {"round_city"},
+    "provider": None,
+    "superuser": EVERY_ROUND,
+}
+CASES_SEEN = {
+    "city_org_dept": EVERY_CASE,
+    "county_org_dept": {"case_a", "case_a2", "cto_a"},  # its county's talents, in the city's rounds too
+    "department": {"case_a", "case_a2", "cto_a"},  # browses its region's evaluations (no right to act)
+    "enterprise": {"case_a", "cto_a"},  # its employees' cases
+    "talent": {"case_a", "cto_a"},  # their own
+    "reviewer": {"case_a"},  # the active seat only: the recused seat on case_b gives nothing
+    "provider": set(),
+    "superuser": EVERY_CASE,
+}
+EXPERTS_SEEN = {
+    "city_org_dept": EVERY_EXPERT,
+    "county_org_dept": {"expert_a"},
+    "department": None,
+    "enterprise": None,
+    "talent": None,
+    "reviewer": None,
+    "provider": None,
+    "superuser": EVERY_EXPERT,
+}
+REVIEWS_SEEN = {role: None for role in ROLES} | {"reviewer": {"case_a"}}
+OBJECTIONS_SEEN = {role: None for role in ROLES} | {
+    "city_org_dept": {"objection_a2", "objection_b"},
+    "county_org_dept": {"objection_a2"},
+    "superuser": {"objection_a2", "objection_b"},
+}
+APPOINTMENTS_SEEN = {
+    "city_org_dept": {"appointment_a", "appointment_b"},
+    "county_org_dept": {"appointment_a"},
+    "department": {"appointment_a"},
+    "enterprise": {"appointment_a"},
+    "talent": {"appointment_a"},
+    "reviewer": set(),
+    "provider": None,
+    "superuser": {"appointment_a", "appointment_b"},
+}
+# The panel page is for the round's organizers: case_a and case_b are the city's and Longyou's rounds'.
+PANEL_PAGE = {
+    "city_org_dept": {"case_a": 200, "case_b": 200},
+    "county_org_dept": {"case_a": 403, "case_b": 404},
+    "department": {"case_a": 403, "case_b": 404},
+    "enterprise": {"case_a": 403, "case_b": 404},
+    "talent": {"case_a": 403, "case_b": 404},
+    "reviewer": {"case_a": 403, "case_b": 404},
+    "provider": {"case_a": 404, "case_b": 404},
+    "superuser": {"case_a": 200, "case_b": 200},
+}
+EVAL_API = "/api/evaluation"
+SCORE_A2, SCORE_B = "81.37", "93.29"  # never on the public notice
+
+
+@pytest.fixture
+def evaluation(world, objects):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from rencai.evaluation.choices import CaseState, Purpose, RoundState, SeatRole, SeatStatus
+    from rencai.evaluation.models import Expert, Objection, Panel, PublicNotice, Seat
+    from rencai.evaluation.services import cto
+    from tests.evaluation.builders import make_case, make_round, make_scheme
+
+    city, county_a, county_b = world.regions["330800"], world.county_a, world.county_b
+    s = {
+        "scheme_city": make_scheme(city, code="m-city", name="衢州市实绩认定方案"),
+        "scheme_cto": make_scheme(
+            city, code="m-cto", name="衢州市首席技术官方案", purpose=Purpose.CHIEF_TECH_OFFICER
+        ),
+        "scheme_city_draft": make_scheme(city, code="m-draft", name="衢州市年度考核方案草稿", publish=False),
+        "scheme_a_draft": make_scheme(county_a, code="m-a", name="江山市自主评价方案草稿", publish=False),
+        "scheme_b": make_scheme(county_b, code="m-b", name="龙游县实绩认定方案"),
+    }
+    s["round_city"] = make_round(s["scheme_city"], city, name="衢州市认定批次M")
+    s["round_cto"] = make_round(s["scheme_cto"], city, name="衢州市首席技术官批次M", state=RoundState.CLOSED)
+    s["round_b"] = make_round(s["scheme_b"], county_b, name="龙游县认定批次M")
+    decided = {"state": CaseState.RECOGNIZED, "decided_at": timezone.now()}
+    s["case_a"] = make_case(s["round_city"], world.talent_a, state=CaseState.PANEL)
+    s["case_a2"] = make_case(
+        s["round_city"],
+        world.talent_a2,
+        state=CaseState.NOTICE,
+        result_tier="D",
+        total_score=Decimal(SCORE_A2),
+    )
+    s["case_b"] = make_case(
+        s["round_b"], world.talent_b, state=CaseState.NOTICE, result_tier="C", total_score=Decimal(SCORE_B)
+    )
+    s["cto_a"] = make_case(s["round_cto"], world.talent_a, enterprise=world.enterprise_a, **decided)
+    s["cto_b"] = make_case(s["round_cto"], world.talent_b, enterprise=world.enterprise_b, **decided)
+    s["expert_city"] = Expert.objects.create(
+        name="评审专家王城",
+        region=city,
+        evaluator_kind="professional_body",
+        employer_name="浙江大学",
+        account=world.users["reviewer"],
+    )
+    s["expert_a"] = Expert.objects.create(
+        name="江山专家周乙", region=county_a, evaluator_kind="market", employer_name="江山某研究院"
+    )
+    s["expert_b"] = Expert.objects.create(
+        name="龙游专家吴丙", region=county_b, evaluator_kind="market", employer_name="龙游某研究院"
+    )
+    for case, status, state in (
+        (s["case_a"], SeatStatus.ACTIVE, "scoring"),
+        (s["case_b"], SeatStatus.RECUSED, "closed"),
+    ):
+        panel = Panel.objects.create(case=case, field=case.field, seed="matrix", size=5, state=state)
+        Seat.objects.create(
+            panel=panel, expert=s["expert_city"], position=1, role=SeatRole.MEMBER, status=status
+        )
+    for key, case, title, objector in (
+        ("a2", s["case_a2"], "二〇二六年第一批人才认定结果公示", "异议人张某"),
+        ("b", s["case_b"], "龙游县二〇二六年认定结果公示", "异议人李某"),
+    ):
+        notice = PublicNotice.objects.create(
+            round=case.round, title=title, starts_on=dt.date(2026, 12, 1), ends_on=dt.date(2026, 12, 7)
+        )
+        notice.cases.add(case)
+        s[f"notice_{key}"] = notice
+        s[f"objection_{key}"] = Objection.objects.create(
+            notice=notice,
+            case=case,
+            point="achievement",
+            objector_name=objector,
+            objector_id_ciphertext="sealed",
+            objector_id_index=f"index-{key}",
+            objector_id_masked="330881********0020",
+            phone_ciphertext="sealed",
+            phone_masked="138****1234",
+            statement="专利权属存疑",
+            due_on=dt.date(2026, 12, 21),
+        )
+    city_officer = world.users["city_org_dept"]
+    s["appointment_a"] = cto.appoint_from_case(actor=city_officer, case=s["cto_a"])
+    s["appointment_b"] = cto.appoint_from_case(actor=city_officer, case=s["cto_b"])
+    return s
+
+
+def _name(evaluation, key) -> str:
+    obj = evaluation[key]
+    if key.startswith(("case_", "cto_")):
+        return obj.talent.name
+    if key.startswith("objection_"):
+        return obj.objector_name
+    if key.startswith("appointment_"):
+        return obj.certificate_number
+    return obj.name
+
+
+def _ids(html: str, attribute: str) -> set[int]:
+    return {int(pk) for pk in re.findall(rf'{attribute}="(\d+)"', html)}
+
+
+def _keys(evaluation, keys) -> set[int]:
+    return {evaluation[key].pk for key in keys}
+
+
+def _unseen_talents(role: str, objects: dict) -> set[str]:
+    """The talents none of whose cases the role sees: their names must appear on no evaluation page."""
+    seen = {
+        "case_a": "talent_a",
+        "cto_a": "talent_a",
+        "case_a2": "talent_a2",
+        "case_b": "talent_b",
+        "cto_b": "talent_b",
+    }
+    visible = {seen[key] for key in CASES_SEEN[role]}
+    return {objects[key].name for key in ("talent_a", "talent_a2", "talent_b") if key not in visible}
+
+
+def _assert_no_unseen_talent(role: str, objects: dict, text: str) -> None:
+    leaked = {name for name in _unseen_talents(role, objects) if name in text}
+    assert not leaked, f"{role} was shown {leaked}"
+
+
+# (url name, the table of what each role sees, the row attribute, the keys the page may show)
+EVAL_LISTS = {
+    "schemes": ("evaluation:scheme_list", SCHEMES_SEEN, None, EVERY_SCHEME),
+    "rounds": ("evaluation:index", ROUNDS_SEEN, "data-round", EVERY_ROUND),
+    "experts": ("evaluation:expert_list", EXPERTS_SEEN, "data-expert", EVERY_EXPERT),
+    # (the CTO cases share their talents' names with case_a and case_b: the ids tell them apart)
+    "reviews": ("evaluation:review_list", REVIEWS_SEEN, "data-case", {"case_a", "case_a2", "case_b"}),
+    "objections": (
+        "evaluation:objection_list",
+        OBJECTIONS_SEEN,
+        "data-objection",
+        {"objection_a2", "objection_b"},
+    ),
+    "cto": (
+        "evaluation:cto_register",
+        APPOINTMENTS_SEEN,
+        "data-appointment",
+        {"appointment_a", "appointment_b"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("role", "page"), cases(*EVAL_LISTS))
+def test_evaluation_list_pages_show_exactly_the_roles_scope(world, objects, evaluation, role, page):
+    url_name, table, attribute, every = EVAL_LISTS[page]
+    expected = table[role]
+
+    response = ui_client(world, role).get(reverse(url_name))
+
+    html = response.content.decode()
+    if expected is None:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        if attribute is not None:
+            assert _ids(html, attribute) == _keys(evaluation, expected)
+    for key in every:
+        # the objections list names the applicant, never the objector
+        name = evaluation[key].case.talent.name if key.startswith("objection_") else _name(evaluation, key)
+        assert (name in html) == (expected is not None and key in expected), key
+    _assert_no_unseen_talent(role, objects, html)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_round_and_case_pages_open_in_scope_and_are_404_out_of_scope(world, objects, evaluation, role):
+    client = ui_client(world, role)
+    for key in sorted(EVERY_ROUND):
+        response = client.get(reverse("evaluation:round_detail", args=[evaluation[key].pk]))
+        html = response.content.decode()
+        if key in (ROUNDS_SEEN[role] or set()):
+            assert response.status_code == 200, key
+            in_round = {k for k in EVERY_CASE if evaluation[k].round_id == evaluation[key].pk}
+            assert _ids(html, "data-case") == _keys(evaluation, in_round & CASES_SEEN[role]), key
+        else:
+            assert response.status_code == 404, key
+            assert evaluation[key].name not in html
+        _assert_no_unseen_talent(role, objects, html)
+    for key in sorted(EVERY_CASE):
+        response = client.get(reverse("evaluation:case_detail", args=[evaluation[key].pk]))
+        html = response.content.decode()
+        assert response.status_code == (200 if key in CASES_SEEN[role] else 404), key
+        _assert_no_unseen_talent(role, objects, html)
+        if key not in CASES_SEEN[role]:
+            assert evaluation[key].talent.name not in html
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_scheme_expert_objection_and_certificate_pages_follow_scope(world, objects, evaluation, role):
+    client = ui_client(world, role)
+    pages = (
+        ("evaluation:scheme_detail", EVERY_SCHEME, SCHEMES_SEEN),
+        ("evaluation:expert_detail", EVERY_EXPERT, EXPERTS_SEEN),
+        ("evaluation:objection_detail", {"objection_a2", "objection_b"}, OBJECTIONS_SEEN),
+        ("evaluation:cto_certificate", {"appointment_a", "appointment_b"}, APPOINTMENTS_SEEN),
+    )
+    for url_name, keys, table in pages:
+        for key in sorted(keys):
+            response = client.get(reverse(url_name, args=[evaluation[key].pk]))
+            html = response.content.decode()
+            if key in (table[role] or set()):
+                assert response.status_code == 200, key
+                assert _name(evaluation, key) in html, key
+            else:
+                assert response.status_code == 404, key
+                assert _name(evaluation, key) not in html, key
+            _assert_no_unseen_talent(role, objects, html)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_panel_page_is_for_the_rounds_organizers(world, objects, evaluation, role):
+    client = ui_client(world, role)
+    for key, status in sorted(PANEL_PAGE[role].items()):
+        response = client.get(reverse("evaluation:panel", args=[evaluation[key].pk]))
+        assert response.status_code == status, key
+        if status == 404:
+            assert evaluation[key].talent.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_assigned_expert_opens_the_review_page(world, objects, evaluation, role):
+    client = ui_client(world, role)
+    for key in ("case_a", "case_b"):
+        response = client.get(reverse("evaluation:review_case", args=[evaluation[key].pk]))
+        # nobody but the seated expert learns that the case is on a panel at all
+        expected = 200 if key in (REVIEWS_SEEN[role] or set()) else 404
+        assert response.status_code == expected, key
+        if expected != 200:
+            assert evaluation[key].talent.name not in response.content.decode()
+
+
+EVAL_API_LISTS = {
+    "schemes": ("/schemes", SCHEMES_SEEN),
+    "rounds": ("/rounds", ROUNDS_SEEN),
+    "cases": ("/cases", CASES_SEEN),
+    "reviews": ("/reviews", REVIEWS_SEEN),
+    "objections": ("/objections", OBJECTIONS_SEEN),
+    "cto": ("/cto/appointments", APPOINTMENTS_SEEN),
+}
+
+
+@pytest.mark.parametrize(("role", "endpoint"), cases(*EVAL_API_LISTS))
+def test_evaluation_api_lists_hold_exactly_the_roles_scope(world, objects, evaluation, role, endpoint):
+    path, table = EVAL_API_LISTS[endpoint]
+
+    response = api_client(world, role).get(f"{EVAL_API}{path}")
+
+    assert response.status_code == 200
+    assert {item["id"] for item in response.json()} == _keys(evaluation, table[role] or set())
+    _assert_no_unseen_talent(role, objects, json.dumps(response.json(), ensure_ascii=False))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_evaluation_api_details_are_404_out_of_scope(world, objects, evaluation, role):
+    client = api_client(world, role)
+    for key in sorted(EVERY_CASE):
+        response = client.get(f"{EVAL_API}/cases/{evaluation[key].pk}")
+        assert response.status_code == (200 if key in CASES_SEEN[role] else 404), key
+        if response.status_code == 404:
+            assert evaluation[key].talent.name not in json.dumps(response.json(), ensure_ascii=False)
+    for key in sorted(EVERY_SCHEME):
+        response = client.get(f"{EVAL_API}/schemes/{evaluation[key].pk}")
+        assert response.status_code == (200 if key in (SCHEMES_SEEN[role] or set()) else 404), key
+    for key in ("appointment_a", "appointment_b"):
+        response = client.get(f"{EVAL_API}/cto/appointments/{evaluation[key].pk}")
+        assert response.status_code == (200 if key in (APPOINTMENTS_SEEN[role] or set()) else 404), key
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_everyone_reads_the_public_notice_names_employers_and_results_only(world, objects, evaluation, role):
+    client = Client() if role == "anonymous" else ui_client(world, role)
+    for key, talent, employer in (
+        ("a2", world.talent_a2, "—"),
+        ("b", world.talent_b, world.enterprise_b.name),
+    ):
+        notice = evaluation[f"notice_{key}"]
+        page = client.get(reverse("notice:detail", args=[notice.pk]))
+        api = Client().get(f"{EVAL_API}/notices/{notice.pk}")
+        for response in (page, api):
+            text = (
+                response.content.decode() if response is page else json.dumps(api.json(), ensure_ascii=False)
+            )
+            assert response.status_code == 200
+            assert talent.name in text, response
+            if response is page:
+                assert employer in text
+            # nothing but name, employer and result: no score, ID number, phone or objector
+            assert SCORE_A2 not in text and SCORE_B not in text
+            assert talent.id_number_masked not in text and id_number_of(talent) not in text
+            assert "138****1234" not in text and evaluation[f"objection_{key}"].objector_name not in text
+        assert set(api.json()["lines"][0]) == {"case_id", "name", "employer", "tier", "honour"}
+    listing = client.get(reverse("notice:list")).content.decode()
+    assert evaluation["notice_a2"].title in listing and evaluation["notice_b"].title in listing
+
+
+@pytest.mark.parametrize("name", ["evaluation:index", "evaluation:scheme_list", "evaluation:cto_register"])
+def test_anonymous_visitors_are_sent_to_sign_in_for_every_evaluation_page_but_the_notice(
+    world, evaluation, name
+):
+    response = Client().get(reverse(name))
+
+    assert response.status_code == 302 and "login" in response["Location"]
+    for path in ("/cases", "/rounds", "/schemes", "/cto/appointments"):
+        assert Client().get(f"{EVAL_API}{path}").status_code == 401

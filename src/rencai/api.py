@@ -46,6 +46,16 @@ STATE_CONFLICTS = {
     ErrorCode.VOUCHER_CANCELLED,
     ErrorCode.VOUCHER_REDEEMED,
     ErrorCode.ILLEGAL_TRANSITION,
+    ErrorCode.SCHEME_PUBLISHED,
+    ErrorCode.ROUND_CLOSED,
+    ErrorCode.DEADLINE_PASSED,
+    ErrorCode.CONFLICT_OF_INTEREST,
+    ErrorCode.POOL_TOO_SMALL,
+    ErrorCode.QUORUM_NOT_MET,
+    ErrorCode.OBJECTION_DUPLICATE,
+    ErrorCode.NOTICE_NOT_OVER,
+    ErrorCode.QUOTA_EXCEEDED,
+    ErrorCode.INTEGRITY_VETO,
 }
 
 
@@ -142,6 +152,7 @@ def input_error(request, exc: NinjaValidationError):
 
 
 def _mount() -> None:
+    from rencai.evaluation.api import router as evaluation_router
     from rencai.onestop.api import router as onestop_router
     from rencai.policies.api import router as policies_router
     from rencai.registry.api import router as registry_router
@@ -149,6 +160,7 @@ def _mount() -> None:
     api.add_router("/registry/", registry_router)
     api.add_router("/policies/", policies_router)
     api.add_router("/", onestop_router)  # /api/services/…, /api/cards/verify
+    api.add_router("/evaluation/", evaluation_router)
 
 
 _mount()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rencai.registry",
     "rencai.policies",
     "rencai.onestop",
+    "rencai.evaluation",
 ]
 
 MIDDLEWARE = [

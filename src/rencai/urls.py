@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from rencai.accounts import views as account_views
 from rencai.api import api
+from rencai.evaluation.views.cases import public_urlpatterns as notice_urlpatterns
 from rencai.onestop.verification import verify_view
 
 urlpatterns = [
@@ -15,6 +16,9 @@ urlpatterns = [
     path("registry/", include("rencai.registry.urls")),
     path("policies/", include("rencai.policies.urls")),
     path("services/", include("rencai.onestop.urls")),
+    path("evaluation/", include("rencai.evaluation.urls")),
+    # the public notice (公示) and its objection form: no login (the views carry no login_required)
+    path("notice/", include((notice_urlpatterns, "notice"))),
     path("", include("rencai.core.urls")),
     # A plain Django view rather than a ninja operation, for speed (see rencai.onestop.verification);
     # it must come before `api/` so that the more specific pattern wins.

@@ -65,7 +65,12 @@ def test_expired_card_fails_the_day_after_its_validity(world, card):
 
 def test_tampered_token_is_invalid_and_names_no_card(world, card):
     token = card_token(card)
-    result = verify_card(provider=world.users["provider"], token=token[:-2] + "AA", today=TODAY)
+    # a character well inside the signature, changed for sure: the last base64 characters carry padding
+    # bits, so overwriting them with fixed letters sometimes rewrites them with the same bytes
+    position = len(token) - 10
+    swapped = "B" if token[position] == "A" else "A"
+    tampered = token[:position] + swapped + token[position + 1 :]
+    result = verify_card(provider=world.users["provider"], token=tampered, today=TODAY)
     assert result.result == "invalid" and result.card_number == "" and result.holder == ""
 
 

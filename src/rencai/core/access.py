@@ -34,6 +34,10 @@ class Tenancy:
     # Rows issued by a region apply below it (a city policy applies in every county): anyone whose home
     # region lies below sees them, besides officers who see their own subtree.
     applies_downward: bool = False
+    # Rows assigned to a person by name (an expert's cases): the path to the assigned user, and the
+    # conditions that make the assignment live, on the same related row (a recused expert's seat is not)
+    assigned: str | None = None
+    assigned_when: tuple[tuple[str, object], ...] = ()
 
 
 class Scope(TextChoices):
@@ -41,6 +45,7 @@ class Scope(TextChoices):
     REGION = "region", _("本辖区")
     ENTERPRISE = "enterprise", _("本单位")
     SELF = "self", _("本人")
+    ASSIGNED = "assigned", _("分配给本人的")
     NONE = "none", _("无")
 
 
@@ -51,7 +56,7 @@ ROLE_SCOPES: dict[str, Scope] = {
     Role.DEPARTMENT: Scope.REGION,
     Role.ENTERPRISE: Scope.ENTERPRISE,
     Role.TALENT: Scope.SELF,
-    Role.REVIEWER: Scope.NONE,
+    Role.REVIEWER: Scope.ASSIGNED,
     Role.PROVIDER: Scope.NONE,
     Role.INTERMEDIARY: Scope.NONE,
 }
@@ -124,6 +129,9 @@ def scope_filter(user, model: type[Model]) -> Q | None:
         return Q(**{tenancy.enterprise: user.enterprise_id})
     if scope == Scope.SELF and tenancy.person:
         return Q(**{tenancy.person: user.pk})
+    if scope == Scope.ASSIGNED and tenancy.assigned:
+        # one Q, so that the user and the conditions are matched on the same related row
+        return Q(**{tenancy.assigned: user.pk, **dict(tenancy.assigned_when)})
     return None
 
 
@@ -177,6 +185,16 @@ class Action(TextChoices):
     # the working-day calendar
     SEE_CALENDAR_WARNING = "see_calendar_warning", _("查看工作日历提醒")
     MAINTAIN_CALENDAR = "maintain_calendar", _("维护工作日历")
+    # evaluation
+    BROWSE_EVALUATION = "browse_evaluation", _("浏览人才评价")
+    MANAGE_EVALUATION = "manage_evaluation", _("管理评价方案、批次、专家库和公示")
+    APPLY_FOR_EVALUATION = "apply_for_evaluation", _("申报人才评价")
+    CONFIRM_AS_EMPLOYER = "confirm_as_employer", _("以用人单位身份确认评价申报")
+    FIRST_REVIEW = "first_review", _("评价初审（县级）")
+    SECOND_REVIEW = "second_review", _("评价复审（市级）")
+    SCORE_CASE = "score_case", _("评审打分")
+    ANSWER_OBJECTION = "answer_objection", _("办理公示异议")
+    NOMINATE_CTO = "nominate_cto", _("推荐首席技术官")
     # accounts
     USE_API = "use_api", _("使用 API 令牌")
 
@@ -228,6 +246,32 @@ def _applicant_of(user, obj) -> bool:
     if obj.talent.account_id == user.pk:
         return True
     return bool(user.enterprise_id) and obj.enterprise_id == user.enterprise_id
+
+
+def _talent_of(obj):
+    """The talent a row is about: a talent itself, or a row with a `talent` (a case, a nomination)."""
+    if hasattr(obj, "account_id") and hasattr(obj, "current_employer_id"):
+        return obj
+    return getattr(obj, "talent", None)
+
+
+def _own_or_employee(user, obj) -> bool:
+    """The user's own talent record, or a talent employed by the user's enterprise (or a row about one)."""
+    talent = _talent_of(obj)
+    if talent is None:
+        return False
+    if talent.account_id == user.pk:
+        return True
+    return bool(user.enterprise_id) and talent.current_employer_id == user.enterprise_id
+
+
+def _own_enterprise_row(user, obj) -> bool:
+    """A row of the user's own enterprise (a case it must confirm as employer)."""
+    return bool(user.enterprise_id) and getattr(obj, "enterprise_id", None) == user.enterprise_id
+
+
+def _own_enterprise_rows(user, queryset: QuerySet) -> QuerySet:
+    return queryset.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else queryset.none()
 
 
 def _own_department(user, obj) -> bool:
@@ -415,6 +459,66 @@ RULES: dict[Action, Right] = {
     ),
     Action.SEE_CALENDAR_WARNING: Right(OFFICERS, ("无权查看", "You may not see this")),
     Action.MAINTAIN_CALENDAR: Right(NOBODY, ("只有系统管理员可以维护工作日历", "Only administrators may")),
+    # Evaluation (人才评价). Officers, enterprises and talents browse within their scope; an expert sees the
+    # cases assigned to them (Scope.ASSIGNED: an active seat on the case's panel) and nothing else.
+    Action.BROWSE_EVALUATION: Right(
+        REGISTRY_READERS | {Role.TALENT, Role.REVIEWER}, ("无权查看人才评价", "You may not see evaluations")
+    ),
+    Action.MANAGE_EVALUATION: Right(
+        ORG,
+        ("只有组织部门可以管理人才评价", "Only organization departments may manage evaluations"),
+        check=_region_of_obj_visible,
+        narrow=_own_region_rows,
+        object_refusal=("只能管理本辖区的人才评价", "You may only manage evaluations of your own region"),
+    ),
+    Action.APPLY_FOR_EVALUATION: Right(
+        frozenset({Role.TALENT, Role.ENTERPRISE}),
+        ("只有人才本人或其用人单位可以申报", "Only the talent or their employer may apply"),
+        check=_own_or_employee,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    Action.CONFIRM_AS_EMPLOYER: Right(
+        frozenset({Role.ENTERPRISE}),
+        ("只有用人单位可以确认", "Only the employer may confirm"),
+        check=_own_enterprise_row,
+        narrow=_own_enterprise_rows,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    Action.FIRST_REVIEW: Right(
+        ORG,
+        ("只有组织部门可以初审", "Only organization departments may review"),
+        check=can_see,
+        hide_refused_object=True,
+    ),
+    Action.SECOND_REVIEW: Right(
+        frozenset({Role.CITY_ORG_DEPT}),
+        ("评价复审由市委组织部办理", "Only the city organization department makes the second review"),
+        check=can_see,
+        hide_refused_object=True,
+    ),
+    # The seat is the check: a case is visible to an expert only through an active seat on its panel
+    Action.SCORE_CASE: Right(
+        frozenset({Role.REVIEWER}),
+        ("只有评审专家可以打分", "Only panel experts may score"),
+        check=can_see,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    Action.ANSWER_OBJECTION: Right(
+        ORG,
+        ("只有组织部门可以办理异议", "Only organization departments may answer objections"),
+        check=can_see,
+        hide_refused_object=True,
+    ),
+    Action.NOMINATE_CTO: Right(
+        frozenset({Role.ENTERPRISE}),
+        ("只有用人单位可以推荐首席技术官", "Only an enterprise may nominate its chief technology officer"),
+        check=_employee_of_user,
+        superuser=False,
+        hide_refused_object=True,
+    ),
     # The API serves systems: officers' and enterprises' own software, providers' card readers. Talents,
     # reviewers and intermediaries work in the pages; their home page offers no token.
     Action.USE_API: Right(

@@ -14,6 +14,7 @@ NAVIGATION = [
     ("registry:talent_list", _("人才"), Action.BROWSE_REGISTRY),
     ("registry:enterprise_list", _("企业"), Action.BROWSE_REGISTRY),
     ("registry:platform_list", _("人才平台"), Action.BROWSE_REGISTRY),
+    ("registry:achievement_list", _("成果"), Action.BROWSE_REGISTRY),
     ("registry:academician_list", _("院士"), Action.SEARCH_REGION),
     ("registry:import", _("批量导入"), Action.IMPORT_REGISTRY),
     ("policies:policy_list", _("人才政策"), Action.BROWSE_POLICIES),
@@ -26,6 +27,8 @@ NAVIGATION = [
     ("onestop:item_manage", _("服务事项"), Action.MAINTAIN_CATALOGUE),
     ("onestop:dashboard", _("服务看板"), Action.SEE_SERVICE_DASHBOARD),
     ("onestop:provider_home", _("核验与兑付"), Action.REDEEM_VOUCHER),
+    ("evaluation:index", _("人才评价"), Action.BROWSE_EVALUATION),
+    ("evaluation:cto_register", _("首席技术官"), (Action.NOMINATE_CTO, Action.MANAGE_EVALUATION)),
     ("inbox", _("消息"), None),
 ]
 

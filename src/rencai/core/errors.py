@@ -60,6 +60,19 @@ class ErrorCode(TextChoices):
     BUDGET_BELOW_COMMITTED = "budget_below_committed", _("预算低于已承诺金额")
     TOO_MANY_ATTEMPTS = "too_many_attempts", _("尝试次数过多")
     SSO_REFUSED = "sso_refused", _("统一身份认证登录被拒绝")
+    # evaluation
+    WEIGHTS_NOT_100 = "weights_not_100", _("权重合计不是100")
+    SCHEME_PUBLISHED = "scheme_published", _("评价方案已发布，不能修改")
+    ROUND_CLOSED = "round_closed", _("评价批次不在该阶段")
+    DEADLINE_PASSED = "deadline_passed", _("已过截止日期")
+    CONFLICT_OF_INTEREST = "conflict_of_interest", _("存在利益冲突")
+    POOL_TOO_SMALL = "pool_too_small", _("专家库人数不足")
+    QUORUM_NOT_MET = "quorum_not_met", _("评审人数未达法定比例")
+    SCORE_OUT_OF_RANGE = "score_out_of_range", _("分值超出范围")
+    OBJECTION_DUPLICATE = "objection_duplicate", _("同一事项已提出过异议")
+    NOTICE_NOT_OVER = "notice_not_over", _("公示期未满或异议未办结")
+    QUOTA_EXCEEDED = "quota_exceeded", _("超过名额")
+    INTEGRITY_VETO = "integrity_veto", _("存在诚信问题，一票否决")
 
 
 class DomainError(Exception):

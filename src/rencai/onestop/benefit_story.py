@@ -177,7 +177,10 @@ def benefit_stories(
         return []
     today = today or timezone.localdate()
     entitlements = list(
-        visible_to(user, Entitlement.objects.filter(talent=talent)).select_related("policy").order_by("pk")
+        visible_to(user, Entitlement.objects.filter(talent=talent))
+        .select_related("policy")
+        .prefetch_related("instalments")  # a staged benefit's schedule, shown under it
+        .order_by("pk")
     )
     applications = _applications(user, talent, today)
     by_policy = _applications_by_policy(applications)

@@ -16,15 +16,18 @@ def next_sweep(now: dt.datetime | None = None) -> dt.datetime:
 
 @task()
 def reminder_sweep(today: str | None = None, reschedule: bool = False) -> dict:
-    """Remind departments of steps turning yellow and escalate red ones; idempotent, so safe to rerun.
+    """Remind departments of steps turning yellow and escalate red ones, then run the other apps' sweeps
+    (`core.sweeps`); idempotent, so safe to rerun.
 
     The daily instance enqueues tomorrow's whatever happens to this one: a failed run is recorded as failed
     (with its error) by the task backend, and the chain goes on."""
-    from rencai.core import jobs
+    from rencai.core import jobs, sweeps
     from rencai.onestop.services import sweep_step_deadlines
 
     try:
-        report = sweep_step_deadlines(today=dt.date.fromisoformat(today) if today else None)
+        day = dt.date.fromisoformat(today) if today else timezone.localdate()
+        report = sweep_step_deadlines(today=day)
+        sweeps.run_all(day)  # the other apps' deadlines (evaluation: objections, stages); each audits its own
         jobs.sweep_files()  # the daily housekeeping: job files (exports, abandoned uploads) kept a week
     finally:
         if reschedule:

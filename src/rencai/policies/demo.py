@@ -293,6 +293,41 @@ DEMO_POLICIES = [
         "企业经营管理人才不足总量13%，对高新技术企业经营管理人才给予研修资助。",
     ),
     (
+        "chief-tech-officer-allowance",
+        CITY,
+        "企业首席技术官津贴",
+        "subsidy",
+        False,
+        Decimal("3000000"),
+        Decimal("1000000"),
+        "",
+        "",
+        None,
+        [(dt.date(2026, 1, 1), None, '"chief_tech_officer" in talent.programmes', "60000")],
+        "经评价认定的企业首席技术官，任期内给予津贴，确认后兑现。",
+    ),
+    (
+        "d-tier-research-subsidy",
+        CITY,
+        "市级高级人才科研补贴（阶段性评价）",
+        "subsidy",
+        False,
+        Decimal("6000000"),
+        Decimal("2000000"),
+        "",
+        "",
+        None,
+        [
+            (
+                dt.date(2026, 1, 1),
+                None,
+                'talent.tier == "D" && talent.team == "professional" && talent.title_rank >= 3',
+                "90000",
+            )
+        ],
+        "D类专业技术人才科研补贴分三年兑现（40%、30%、30%）：首期确认后兑现，其后每期须当年度考核合格。",
+    ),
+    (
         "longyou-settlement-doctor",
         LONGYOU,
         "龙游县人才新政·博士安家补贴",
@@ -337,6 +372,10 @@ DEMO_POLICIES = [
 ]
 
 
+# 阶段性评价: the demo policies paid in yearly instalments, and their shares
+INSTALMENT_SHARES = {"d-tier-research-subsidy": [40, 30, 30]}
+
+
 @transaction.atomic
 def load_demo_policies() -> int:
     """Create the demo policies and their issued versions; idempotent by policy code."""
@@ -371,6 +410,7 @@ def load_demo_policies() -> int:
             service_item_code=item,
             overrides=by_code.get(overrides),
             summary=summary,
+            instalment_shares=INSTALMENT_SHARES.get(code, []),
         )
         by_code[code] = policy
         for number, (start, end, rule, amount) in enumerate(versions, start=1):

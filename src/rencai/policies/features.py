@@ -19,7 +19,8 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 
-from rencai.registry.choices import DEGREE_LEVEL
+from rencai.policies.engine.schema import ACHIEVEMENT_COUNT_MAX, ACHIEVEMENT_YUAN_MAX
+from rencai.registry.choices import DEGREE_LEVEL, AchievementKind
 
 TITLE_RANK = {"": 0, "junior": 1, "intermediate": 2, "deputy_senior": 3, "senior": 4}
 
@@ -60,6 +61,28 @@ PLATFORMS_SQL = """
 SELECT m.talent_id, p.kind FROM registry_platformmembership m
 JOIN registry_talentplatform p ON p.id = m.platform_id
 """
+# A talent's achievements (成果), each once per holder; the amount in fen so that sums are exact integers
+ACHIEVEMENTS_SQL = """
+SELECT h.talent_id, a.kind, CAST(a.achieved_on AS TEXT), CAST(ROUND(COALESCE(a.amount, 0) * 100) AS BIGINT)
+FROM registry_achievementholder h
+JOIN registry_achievement a ON a.id = h.achievement_id
+"""
+ACHIEVEMENT_SCHEMA = {"talent_id": pl.Int64, "kind": pl.Utf8, "achieved_on": pl.Date, "fen": pl.Int64}
+# feature -> the achievement kinds it counts; a granted patent was applied for, so it counts as applied too
+ACHIEVEMENT_COUNTS: dict[str, tuple[str, ...]] = {
+    "patents_granted": (AchievementKind.PATENT_GRANTED,),
+    "patents_applied": (AchievementKind.PATENT_APPLIED, AchievementKind.PATENT_GRANTED),
+    "tech_transfers": (AchievementKind.TECH_TRANSFER,),
+    "new_products": (AchievementKind.NEW_PRODUCT,),
+    "standards": (AchievementKind.STANDARD,),
+    "awards": (AchievementKind.AWARD,),
+    "projects": (AchievementKind.PROJECT,),
+}
+# feature -> the kind whose amounts it sums, in whole yuan, over the years up to the evaluation date
+ACHIEVEMENT_SUMS: dict[str, tuple[str, int]] = {
+    "transfer_income_3y": (AchievementKind.TECH_TRANSFER, 3),
+    "venture_tax_3y": (AchievementKind.VENTURE_TAX, 3),
+}
 EMPLOYMENTS_SQL = """
 SELECT talent_id, CAST(started_on AS TEXT), CAST(ended_on AS TEXT)
 FROM registry_employment WHERE enterprise_id IS NOT NULL
@@ -69,10 +92,16 @@ FROM registry_employment WHERE enterprise_id IS NOT NULL
 def _where(
     sql: str, column: str, talent_ids: list[int] | None, active_only: bool = False
 ) -> tuple[str, list]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list = []
     if talent_ids is not None:
-        clauses.append(f"{column} IN ({','.join(['%s'] * len(talent_ids))})")
-        params.extend(talent_ids)
+        if connection.vendor == "postgresql":
+            # one array parameter: thousands of `%s` placeholders cost more to render than the query
+            clauses.append(f"{column} = ANY(%s)")
+            params.append(list(talent_ids))
+        else:
+            clauses.append(f"{column} IN ({','.join(['%s'] * len(talent_ids))})")
+            params.extend(talent_ids)
     if active_only:
         clauses.append("t.status = 'active'")
     if clauses:
@@ -116,6 +145,37 @@ def _months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     return months - (end.dt.day() < start.dt.day()).cast(pl.Int32)
 
 
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _achievement_features(achievements: pl.DataFrame, evaluation_date: dt.date) -> pl.DataFrame:
+    """Per talent: achievements of each kind up to the evaluation date, and the amounts of the last years
+    (after the same day N years earlier, up to and including the evaluation date)."""
+    held = achievements.filter(pl.col("achieved_on") <= pl.lit(evaluation_date, dtype=pl.Date))
+    counts = [
+        pl.col("kind").is_in([str(kind) for kind in kinds]).sum().cast(pl.Int64).alias(name)
+        for name, kinds in ACHIEVEMENT_COUNTS.items()
+    ]
+    sums = [
+        pl.col("fen")
+        .filter(
+            (pl.col("kind") == str(kind))
+            & (pl.col("achieved_on") > pl.lit(years_before(evaluation_date, years), dtype=pl.Date))
+        )
+        .sum()
+        .cast(pl.Int64)
+        .floordiv(100)
+        .alias(name)
+        for name, (kind, years) in ACHIEVEMENT_SUMS.items()
+    ]
+    return held.group_by("talent_id").agg(counts + sums)
+
+
 def _list_feature(frame: pl.DataFrame, value: str, name: str) -> pl.DataFrame:
     return frame.group_by("talent_id").agg(pl.col(value).unique().sort().alias(name))
 
@@ -137,6 +197,7 @@ def build_feature_frame(
         *_where(EMPLOYMENTS_SQL, "talent_id", talent_ids),
         {"talent_id": pl.Int64, "started_on": pl.Date, "ended_on": pl.Date},
     )
+    achievements = read_query(*_where(ACHIEVEMENTS_SQL, "h.talent_id", talent_ids), ACHIEVEMENT_SCHEMA)
     day = pl.lit(evaluation_date, dtype=pl.Date)
     months = (
         employments.filter(pl.col("started_on") <= day)
@@ -152,6 +213,7 @@ def build_feature_frame(
         .join(_list_feature(honours, "programme", "programmes"), on="talent_id", how="left")
         .join(_list_feature(platforms, "kind", "platform_kinds"), on="talent_id", how="left")
         .join(months, on="talent_id", how="left")
+        .join(_achievement_features(achievements, evaluation_date), on="talent_id", how="left")
     )
     age = _months_between(pl.col("birth_date"), day) // 12
     return frame.select(
@@ -189,6 +251,14 @@ def build_feature_frame(
         .cast(pl.Int64)
         .alias("years_since_arrival"),
         pl.col("status"),
+        *(
+            pl.col(name).fill_null(0).clip(upper_bound=ACHIEVEMENT_COUNT_MAX).alias(name)
+            for name in ACHIEVEMENT_COUNTS
+        ),
+        *(
+            pl.col(name).fill_null(0).clip(upper_bound=ACHIEVEMENT_YUAN_MAX).alias(name)
+            for name in ACHIEVEMENT_SUMS
+        ),
     ).sort("talent_id")
 
 
@@ -210,15 +280,19 @@ SELECT (SELECT COUNT(*) FROM registry_talent), (SELECT MAX(id) FROM registry_tal
        (SELECT COUNT(*) FROM registry_platformmembership), (SELECT MAX(id) FROM registry_platformmembership),
        (SELECT COUNT(*) FROM registry_education), (SELECT MAX(id) FROM registry_education),
        (SELECT MAX(updated_at) FROM registry_talentplatform),
-       (SELECT COUNT(*) FROM registry_enterprise), (SELECT MAX(id) FROM registry_enterprise)
+       (SELECT COUNT(*) FROM registry_enterprise), (SELECT MAX(id) FROM registry_enterprise),
+       (SELECT COUNT(*) FROM registry_achievementholder), (SELECT MAX(id) FROM registry_achievementholder),
+       (SELECT MAX(updated_at) FROM registry_achievement)
 """
 TALENT_COUNT, TALENT_MAX_ID, TALENT_CHANGED, ENTERPRISE_CHANGED, PLATFORM_CHANGED = 1, 2, 3, 4, 13
 ENTERPRISE_COUNT, ENTERPRISE_MAX_ID = 14, 15
+ACHIEVEMENT_CHANGED = 18  # a changed achievement (kind, date, amount) changes its holders' features
 CHILD_TABLES = {  # table: position of its count (its highest id follows)
     "registry_honour": 5,
     "registry_employment": 7,
     "registry_platformmembership": 9,
     "registry_education": 11,
+    "registry_achievementholder": 16,
 }
 # Rows written by a transaction that committed after the cached state was read can carry an `updated_at`
 # older than the state's latest (clock skew between processes, long imports): re-read that much history.
@@ -291,6 +365,8 @@ def changed_talent_ids(old: tuple, new: tuple) -> list[int] | None:
                 params,
             )
             changed.update(row[0] for row in cursor.fetchall())
+        if old[ACHIEVEMENT_CHANGED] != new[ACHIEVEMENT_CHANGED]:
+            changed.update(_holders_of_changed_achievements(cursor, old[ACHIEVEMENT_CHANGED]))
         for table, position in CHILD_TABLES.items():
             old_max = old[position + 1] or 0
             cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE id > %s", [old_max])
@@ -303,6 +379,20 @@ def changed_talent_ids(old: tuple, new: tuple) -> list[int] | None:
     return sorted(changed)
 
 
+def _holders_of_changed_achievements(cursor, latest) -> list[int]:
+    """The holders of the achievements changed since `latest` (all achievements' when there was none)."""
+    achievements, params = "SELECT id FROM registry_achievement", []
+    if latest is not None:
+        achievements += " WHERE updated_at > %s"
+        params.append(_since(latest))
+    cursor.execute(
+        f"SELECT DISTINCT talent_id FROM registry_achievementholder WHERE achievement_id IN ({achievements}) "
+        f"LIMIT {INCREMENTAL_LIMIT + 1}",
+        params,
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 # The snapshot: the day's whole frame written to disk after each full build, so that a process that has
 # just started (a restarted server, another worker) loads it and reads only what changed since, instead of
 # building a million rows. One file per database: a JSON header line, then the frame in Arrow IPC.
@@ -312,7 +402,10 @@ SNAPSHOT_FORMAT = 1
 def _code_fingerprint() -> str:
     """Changes when the code or the libraries that shape the frame change: older snapshots are not used."""
     source = (
-        Path(__file__).read_bytes() + repr(sorted(DEGREE_LEVEL.items())).encode() + pl.__version__.encode()
+        Path(__file__).read_bytes()
+        + repr(sorted(DEGREE_LEVEL.items())).encode()
+        + repr(sorted(AchievementKind.values)).encode()
+        + pl.__version__.encode()
     )
     return hashlib.sha256(source).hexdigest()[:16]
 

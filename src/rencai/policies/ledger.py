@@ -143,6 +143,31 @@ def release(*, policy_id: int, talent_id: int, reference: str | None = None) -> 
     return reservation
 
 
+def release_part(*, policy_id: int, talent_id: int, amount: Decimal) -> Decimal:
+    """Return part of a talent's held reservation to the budget (a staged benefit's withheld instalment):
+    the reservation and the accounts shrink together, so committed still equals what is held. The whole
+    of it (or more) releases the reservation. Returns the amount returned."""
+    if amount <= 0:
+        return Decimal(0)
+    with transaction.atomic():
+        policy = _lock(policy_id)
+        reservation = (
+            Reservation.objects.select_for_update()
+            .filter(policy=policy, talent_id=talent_id, status=ReservationStatus.HELD)
+            .first()
+        )
+        if reservation is None:
+            return Decimal(0)
+        if amount >= reservation.amount:
+            release(policy_id=policy_id, talent_id=talent_id, reference=reservation.reference)
+            return reservation.amount
+        Reservation.objects.filter(pk=reservation.pk).update(amount=F("amount") - amount)
+        BudgetAccount.objects.filter(policy=policy, year__in={TOTAL, reservation.budget_year}).update(
+            committed=F("committed") - amount
+        )
+    return amount
+
+
 def release_reference(reference: str) -> None:
     """Release whatever a route reserved under `reference` (e.g. an application being withdrawn)."""
     for policy_id, talent_id in Reservation.objects.filter(

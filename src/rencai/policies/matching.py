@@ -22,7 +22,7 @@ from rencai.core.bulk import bulk_insert
 from rencai.core.locks import exclusive
 from rencai.core.models import Region
 from rencai.core.regions import QUZHOU
-from rencai.policies import ledger
+from rencai.policies import instalments, ledger
 from rencai.policies.compiled import compiled_pair
 from rencai.policies.engine import values_in
 from rencai.policies.features import cached_feature_frame, read_query
@@ -315,6 +315,7 @@ def _apply(
     decisions += _flag(plan.flagged, stamp, version_of_policy)
     decisions += _dequeue(plan.dequeued, stamp, version_of_policy)
     _record_decisions(decisions)
+    instalments.schedule_granted()  # granted staged benefits (阶段性评价) get their yearly instalments
 
 
 def _reserve(plan: Plan, day: dt.date, run_id: int) -> None:

@@ -50,6 +50,12 @@ class Policy(models.Model):
         related_name="overridden_by",
     )
     summary = models.TextField(_("政策摘要"), blank=True)
+    # 阶段性评价: the shares (whole percentages summing to 100) of the instalments the amount is paid in, the
+    # first at grant, each later one when that year's evaluation passes; empty: paid at once. The sum is a
+    # database fact (migration 0005), `policies.instalments.share_problems` gives the message.
+    instalment_shares = models.JSONField(
+        _("分期比例（%）"), default=list, blank=True, help_text=_("如 [40, 30, 30]；留空表示一次性兑现")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,6 +83,19 @@ class Policy(models.Model):
         with transaction.atomic():  # a budget the accounts refuse (below what is committed) is not saved
             super().save(*args, **kwargs)
             ledger.sync_limits(self)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from rencai.policies.instalments import share_problems
+
+        problems = share_problems(self.instalment_shares)
+        if problems:
+            raise ValidationError({"instalment_shares": [p["message_zh"] for p in problems]})
+
+    @property
+    def is_staged(self) -> bool:
+        return bool(self.instalment_shares)
 
 
 class VersionStatus(models.TextChoices):
@@ -336,3 +355,56 @@ class Reservation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["reference"], name="reservation_reference")]
+
+
+# -- staged benefits (阶段性评价): an entitlement paid in yearly instalments ------------------------------
+
+
+class InstalmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("待考核")
+    RELEASED = "released", _("已发放")
+    WITHHELD = "withheld", _("考核未通过，不予发放")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Instalment(models.Model):
+    """One yearly instalment of a staged entitlement: released when that year's evaluation of the talent
+    passes, withheld (its money returned to the budget through the ledger) when it fails."""
+
+    tenancy = Tenancy(
+        region="entitlement__talent__region",
+        enterprise="entitlement__talent__current_employer",
+        person="entitlement__talent__account",
+    )
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("期次"))
+    due_year = models.PositiveSmallIntegerField(_("考核年度"))
+    share = models.PositiveSmallIntegerField(_("比例（%）"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=InstalmentStatus.choices, default=InstalmentStatus.SCHEDULED
+    )
+    # what decided it: "grant" for the first, else the evaluation's reference (e.g. "evaluation_case:12")
+    reference = models.CharField(_("依据"), max_length=80, blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("分期兑现")
+        verbose_name_plural = _("分期兑现")
+        ordering = ["entitlement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entitlement", "number"], name="instalment_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="instalment_number_positive"),
+            models.CheckConstraint(condition=Q(share__gte=1, share__lte=100), name="instalment_share_range"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="instalment_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(status="scheduled", decided_at__isnull=True)
+                | (~Q(status="scheduled") & Q(decided_at__isnull=False)),
+                name="instalment_decision_stamped",
+            ),
+        ]
+        indexes = [models.Index(fields=["due_year", "status"], name="instalment_due")]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id} · {self.number}"

@@ -13,7 +13,7 @@ from rencai.core.access import Action, require, visible_to
 from rencai.core.errors import DomainError, ErrorCode, NotFound, ValidationFailed, problem
 from rencai.core.models import Job, JobKind, Region
 from rencai.core.regions import QUZHOU
-from rencai.policies import ledger
+from rencai.policies import instalments, ledger
 from rencai.policies.engine import RuleError, compile_rule, wording
 from rencai.policies.models import (
     BUDGET_HOLDING,
@@ -67,9 +67,10 @@ def create_policy(
     service_item_code: str = "",
     overrides: Policy | None = None,
     summary: str = "",
+    instalment_shares: list[int] | None = None,
 ) -> Policy:
     require(actor, Action.DRAFT_POLICY, region)
-    problems = []
+    problems = instalments.share_problems(instalment_shares)
     if Policy.objects.filter(code=code).exists():
         problems.append(problem("code", "政策编号已存在", "Policy code already exists"))
     overrides_above = overrides is None or (
@@ -97,6 +98,7 @@ def create_policy(
         service_item_code=service_item_code,
         overrides=overrides,
         summary=summary,
+        instalment_shares=list(instalment_shares or []),
     )
     audit.record(actor=actor, action="policy.create", obj=policy, detail={"code": code})
     return policy
@@ -331,6 +333,7 @@ def confirm_offer(*, actor: User, entitlement: Entitlement) -> Entitlement:
         before=before,
         detail={"policy": entitlement.policy.code, "amount": entitlement.amount},
     )
+    instalments.schedule(entitlement, actor=actor)  # a staged benefit: its yearly instalments
     return entitlement
 
 
@@ -345,6 +348,7 @@ def decline_offer(*, actor: User, entitlement: Entitlement, unpaid_grant: bool =
     before = audit.snapshot(entitlement)
     entitlement.status = EntitlementStatus.DECLINED
     entitlement.save(update_fields=["status", "updated_at"])
+    instalments.cancel_scheduled(entitlement, actor=actor, reason="declined")
     ledger.release(policy_id=entitlement.policy_id, talent_id=entitlement.talent_id)
     audit.record_change(
         actor=actor,
@@ -370,6 +374,7 @@ def revoke_refused(*, actor: User | None, entitlement_id: int, reason: str) -> E
     before = audit.snapshot(entitlement)
     entitlement.status = EntitlementStatus.REVOKED
     entitlement.save(update_fields=["status", "updated_at"])
+    instalments.cancel_scheduled(entitlement, actor=actor, reason="revoked")
     ledger.release(policy_id=entitlement.policy_id, talent_id=entitlement.talent_id)
     audit.record_change(
         actor=actor,
@@ -379,6 +384,45 @@ def revoke_refused(*, actor: User | None, entitlement_id: int, reason: str) -> E
         detail={"policy": entitlement.policy.code, "reason": reason},
     )
     return entitlement
+
+
+@transaction.atomic
+def flag_for_review(*, actor: User | None, talent_id: int, reason: str) -> int:
+    """A fact the talent's benefits may rest on was withdrawn (an evaluation result revoked): each live
+    entitlement (offered or granted) the talent no longer qualifies for under the version in force today
+    where they live is flagged for review (待复核), as a match run flags those no longer eligible: never
+    silently revoked, its money still held until an officer decides. Returns how many were flagged.
+
+    Called by the service that withdrew the fact, inside the decision it has already authorised; it is the
+    consequence of that decision, not a right of its own."""
+    from rencai.policies.benefits import explain_version, version_for
+    from rencai.registry.models import Talent
+
+    talent = Talent.objects.select_related("region").get(pk=talent_id)
+    day = timezone.localdate()
+    live = (
+        Entitlement.objects.select_for_update()
+        .select_related("policy")
+        .filter(talent_id=talent_id, status__in=[EntitlementStatus.OFFERED, EntitlementStatus.GRANTED])
+        .order_by("pk")
+    )
+    flagged = 0
+    for entitlement in live:
+        version = version_for(talent, entitlement.policy, day)
+        if version is not None and explain_version(talent, version, day).eligible:
+            continue
+        before = audit.snapshot(entitlement)
+        entitlement.status = EntitlementStatus.FLAGGED
+        entitlement.save(update_fields=["status", "updated_at"])
+        audit.record_change(
+            actor=actor,
+            action="policy.entitlement_flag",
+            obj=entitlement,
+            before=before,
+            detail={"policy": entitlement.policy.code, "reason": reason},
+        )
+        flagged += 1
+    return flagged
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from django.contrib import admin
 from rencai.core import audit
 from rencai.registry.models import (
     Academician,
+    Achievement,
+    AchievementHolder,
     Department,
     Enterprise,
     ImportBatch,
@@ -119,6 +121,22 @@ class TalentAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return False  # registration seals the ID number: use the registry pages, the API or an import
+
+
+class AchievementHolderInline(admin.TabularInline):
+    model = AchievementHolder
+    extra = 0
+    raw_id_fields = ["talent"]
+
+
+@admin.register(Achievement)
+class AchievementAdmin(AuditedAdmin):
+    list_display = ["title", "kind", "reference", "achieved_on", "amount", "level", "region", "enterprise"]
+    list_filter = ["kind", "level", "region"]
+    search_fields = ["title", "reference"]
+    list_select_related = ["region", "enterprise"]
+    raw_id_fields = ["enterprise"]
+    inlines = [AchievementHolderInline]
 
 
 @admin.register(ImportBatch)

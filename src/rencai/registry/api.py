@@ -1,4 +1,4 @@
-"""Registry API (/api/registry/): talents, enterprises, platforms and academicians.
+"""Registry API (/api/registry/): talents, enterprises, platforms, academicians and achievements.
 
 Thin: reads go through `selectors` (scoped to the caller), writes through `services`, personal data only
 through `pii.reveal`. Lists use `core.pagination.cursor_page` (ordered by -id, opaque cursor).
@@ -13,9 +13,9 @@ from rencai.core import idempotency, pii
 from rencai.core.errors import NotFound
 from rencai.core.pagination import DEFAULT_LIMIT, cursor_page
 from rencai.core.schemas import NOT_FOUND, Cursor, Id, Limit, errors
-from rencai.registry import schemas, selectors, services
-from rencai.registry.models import Enterprise, Talent
-from rencai.registry.selectors import ID_LIKE, TalentFilters
+from rencai.registry import achievements, schemas, selectors, services
+from rencai.registry.models import Achievement, Enterprise, Talent
+from rencai.registry.selectors import ID_LIKE, AchievementFilters, TalentFilters
 
 router = Router(tags=["registry"])
 
@@ -304,3 +304,80 @@ def academician_detail(request, academician_id: Id):
         "region": academician.region,
         "cooperations": _cooperations(request.auth, academician.cooperations.all()),
     }
+
+
+# Achievements ----------------------------------------------------------------------------------
+
+
+def _with_named_employers(user, items: list[Achievement]) -> list[Achievement]:
+    """Mark which achievements' employers the caller may see: only those are named."""
+    named = selectors.visible_enterprise_ids(user, {a.enterprise_id for a in items if a.enterprise_id})
+    for achievement in items:
+        achievement.enterprise_shown = achievement.enterprise_id in named  # type: ignore[attr-defined]
+    return items
+
+
+@router.get(
+    "/achievements/", response={200: schemas.AchievementPage, **ERRORS}, summary="成果列表 / Achievements"
+)
+def list_achievements(
+    request,
+    q: str = "",
+    kind: str = "",
+    region: str = "",
+    enterprise: Id | None = None,
+    talent: Id | None = None,
+    cursor: Cursor = "",
+    limit: Limit = DEFAULT_LIMIT,
+):
+    """Achievements in the caller's scope (a county's, an enterprise's own); `q` is part of the title or
+    the exact number, `talent` a talent's id."""
+    filters = AchievementFilters(q=q, kind=kind, region=region, enterprise=enterprise, talent=talent)
+    page = cursor_page(selectors.achievements_for(request.auth, filters), cursor=cursor, limit=limit)
+    page["items"] = _with_named_employers(request.auth, page["items"])
+    return page
+
+
+@router.get(
+    "/achievements/{achievement_id}", response={200: schemas.AchievementOut, **ERRORS}, summary="成果详情"
+)
+def achievement_detail(request, achievement_id: Id):
+    achievement = selectors.get_achievement(request.auth, achievement_id)
+    return _with_named_employers(request.auth, [achievement])[0]
+
+
+@router.post(
+    "/achievements/",
+    response={201: schemas.AchievementOut, **ERRORS},
+    summary="登记成果 / Record an achievement",
+)
+def create_achievement(request, payload: schemas.AchievementIn):
+    """Records an achievement; 422 lists every problem in Chinese and English (an unknown or out-of-scope
+    holder, a number already registered for the kind …). With an `Idempotency-Key` header a retry returns
+    the first result instead of writing again."""
+    user = request.auth
+    values = payload.dict()
+    data = achievements.AchievementInput(
+        kind=values["kind"],
+        title=values["title"],
+        achieved_on=values["achieved_on"],
+        holders=[str(holder).strip() for holder in values["holders"]],
+        reference=values["reference"],
+        amount=values["amount"],
+        level=values["level"],
+        enterprise_credit_code=values["enterprise_credit_code"],
+        region_code=values["region"],
+    )
+
+    def write() -> tuple[Achievement, int]:
+        return achievements.achievement_create(actor=user, data=data), 201
+
+    outcome = idempotency.write_once(
+        actor=user,
+        scope="registry.achievements.create",
+        key=idempotency.key_from(request),
+        payload=payload.dict(),
+        write=write,
+    )
+    achievement = selectors.get_achievement(user, outcome.object_id)
+    return Status(outcome.status, _with_named_employers(user, [achievement])[0])

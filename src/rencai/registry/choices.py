@@ -117,6 +117,7 @@ class Programme(models.TextChoices):
     CITY = "city_programme", _("市级人才计划")
     ACADEMICIAN = "academician", _("两院院士")
     CRAFTSMAN = "craftsman", _("工匠")
+    CHIEF_TECH_OFFICER = "chief_tech_officer", _("企业首席技术官")
 
 
 class ProgrammeLevel(models.TextChoices):
@@ -129,3 +130,17 @@ class Academy(models.TextChoices):
     CAS = "cas", _("中国科学院")
     CAE = "cae", _("中国工程院")
     FOREIGN = "foreign", _("外国科学院")
+
+
+class AchievementKind(models.TextChoices):
+    """What a talent achieved (成果): patents, transfers, products, standards, awards, projects, and the tax
+    paid by a talent's venture."""
+
+    PATENT_GRANTED = "patent_granted", _("授权专利")
+    PATENT_APPLIED = "patent_applied", _("申请专利")
+    TECH_TRANSFER = "tech_transfer", _("成果转化")
+    NEW_PRODUCT = "new_product", _("新产品")
+    STANDARD = "standard", _("标准")
+    AWARD = "award", _("奖项")
+    PROJECT = "project", _("项目")
+    VENTURE_TAX = "venture_tax", _("创业企业纳税")

@@ -32,6 +32,8 @@ from rencai.core.validators import CREDIT_ALPHABET, credit_check_char, id_check_
 from rencai.registry import demo_data as d
 from rencai.registry.models import (
     Academician,
+    Achievement,
+    AchievementHolder,
     Department,
     Education,
     Employment,
@@ -951,6 +953,7 @@ def load_demo(
         _write_talents(generator, talents, chunk_size, report, say, began)
         talent = Talent.objects.get(account=users["talent"])
         User.objects.filter(pk=users["talent"].pk).update(display_name=talent.name)
+        report.counts["achievements"] = create_achievements(random.Random(seed + 1), talent)
         audit.record(
             actor=None,
             action="registry.demo",
@@ -963,6 +966,66 @@ def load_demo(
     report.timings["analyze"] = time.perf_counter() - started_analyze
     report.timings["total"] = time.perf_counter() - began
     return report
+
+
+# (kind, title, amount in yuan or None, level) of the demo achievements; the demo talent holds the first six
+DEMO_ACHIEVEMENTS = [
+    ("patent_granted", "一种含氟精细化学品的连续化制备方法", None, ""),
+    ("patent_applied", "一种氟硅共聚材料及其应用", None, ""),
+    ("tech_transfer", "含氟中间体生产技术转让", 1_200_000, ""),
+    ("award", "衢州市科学技术进步奖二等奖", None, "city"),
+    ("project", "省重点研发计划项目", 800_000, "provincial"),
+    ("venture_tax", "创办企业年度纳税", 150_000, ""),
+    ("new_product", "高性能氟橡胶新产品", None, "provincial"),
+    ("standard", "含氟电子化学品团体标准", None, ""),
+]
+
+
+def create_achievements(rng: random.Random, demo_talent: Talent) -> int:
+    """A few dozen achievements: the demo talent's own (patents, a transfer with its income, an award …),
+    and some for the first employed talents of tier A to D, a colleague as second holder now and then."""
+    employed = list(
+        Talent.objects.filter(tier__in=["A", "B", "C", "D"], current_employer__isnull=False)
+        .exclude(pk=demo_talent.pk)
+        .order_by("id")
+        .values_list("pk", "region_id", "current_employer_id", "arrival_date")[:40]
+    )
+    plan = [
+        (demo_talent.pk, demo_talent.region_id, demo_talent.current_employer_id, kind) for kind in range(6)
+    ]
+    plan += [
+        (pk, region, employer, rng.randrange(len(DEMO_ACHIEVEMENTS))) for pk, region, employer, _ in employed
+    ]
+    achievements, holders = [], []
+    for number, (talent_id, region_id, employer_id, index) in enumerate(plan, start=1):
+        kind, title, amount, level = DEMO_ACHIEVEMENTS[index]
+        reference = (
+            f"DEMO-{kind.upper()}-{number:04d}"
+            if kind in ("patent_granted", "patent_applied", "standard")
+            else ""
+        )
+        achieved_on = REFERENCE_DATE - dt.timedelta(days=rng.randrange(30, 1500))
+        achievements.append(
+            Achievement(
+                kind=kind,
+                title=title,
+                reference=reference,
+                achieved_on=min(achieved_on, dt.date.today()),
+                amount=amount,
+                level=level,
+                enterprise_id=employer_id,
+                region_id=region_id,
+            )
+        )
+        second = employed[rng.randrange(len(employed))][0] if employed and rng.random() < 0.3 else None
+        holders.append([talent_id] + ([second] if second not in (None, talent_id) else []))
+    Achievement.objects.bulk_create(achievements)  # sets primary keys on PostgreSQL and SQLite >= 3.35
+    AchievementHolder.objects.bulk_create(
+        AchievementHolder(achievement=achievement, talent_id=talent_id, rank=rank)
+        for achievement, talent_ids in zip(achievements, holders, strict=True)
+        for rank, talent_id in enumerate(talent_ids, start=1)
+    )
+    return len(achievements)
 
 
 def _enterprise_refs(
@@ -1054,6 +1117,8 @@ def _analyze() -> None:
 # --- reset --------------------------------------------------------------------------------------------------
 
 REGISTRY_MODELS: list[type[Model]] = [
+    AchievementHolder,
+    Achievement,
     PlatformMembership,
     Employment,
     Honour,

@@ -1,4 +1,5 @@
-"""Forms of the registry pages: list filters, and the talent and enterprise forms that feed the services."""
+"""Forms of the registry pages: list filters, and the talent, enterprise and achievement forms that feed the
+services."""
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -12,7 +13,8 @@ from rencai.core.countries import CHINA, country_choices
 from rencai.core.errors import ValidationFailed
 from rencai.core.widgets import PlainSelect
 from rencai.registry import choices as c
-from rencai.registry.selectors import TalentFilters
+from rencai.registry.achievements import AchievementInput, split_holders
+from rencai.registry.selectors import AchievementFilters, TalentFilters
 from rencai.registry.services import EnterpriseInput, TalentInput
 
 ANY = ("", _("全部"))
@@ -285,4 +287,87 @@ class EnterpriseForm(ServiceForm):
             size=data["size"],
             is_high_tech=data["is_high_tech"],
             is_platform_enterprise=data["is_platform_enterprise"],
+        )
+
+
+class AchievementFilterForm(SearchForm):
+    q = forms.CharField(label=_("成果名称或编号"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("成果类别"), required=False, choices=_with_any(c.AchievementKind.choices), widget=PlainSelect
+    )
+    region = forms.ChoiceField(label=_("区划"), required=False, widget=PlainSelect)
+
+    def __init__(self, data, *, regions):
+        super().__init__(data)
+        self.fields["region"].choices = _with_any((r.code, region_label(r)) for r in regions)
+
+    def filters(self) -> AchievementFilters:
+        return AchievementFilters(**self.values())
+
+
+class AchievementForm(ServiceForm):
+    """Record or change an achievement; holders by ID number or talent number, first holder first."""
+
+    kind = forms.ChoiceField(label=_("成果类别"), choices=c.AchievementKind.choices)
+    title = forms.CharField(label=_("名称"), max_length=200)
+    reference = forms.CharField(
+        label=_("编号"), max_length=64, required=False, help_text=_("专利号、标准号或合同编号，可空")
+    )
+    achieved_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("成果转化收入、项目经费或纳税额，可空"),
+    )
+    level = forms.ChoiceField(
+        label=_("级别"), required=False, choices=[("", _("无")), *c.ProgrammeLevel.choices]
+    )
+    holders = forms.CharField(
+        label=_("持有人"),
+        max_length=2000,
+        help_text=_("证件号码或人才编号，多位以“、”或“;”分隔，第一持有人在前"),
+    )
+    enterprise_credit_code = forms.ChoiceField(label=_("关联单位"), required=False)
+    region = forms.ChoiceField(label=_("所在区划"), required=False, help_text=_("留空则为第一持有人所在区划"))
+
+    problem_fields = {"enterprise_credit_code": "enterprise_credit_code", "region": "region"}
+
+    def __init__(self, data=None, *, regions, enterprises, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region"].choices = [
+            ("", _("第一持有人所在区划")),
+            *((r.code, region_label(r)) for r in regions),
+        ]
+        self.fields["enterprise_credit_code"].choices = [("", _("无")), *enterprises]
+
+    @staticmethod
+    def initial_for(achievement, holder_numbers: list[str]) -> dict:
+        """The form's values for a stored achievement; holders by talent number."""
+        return {
+            "kind": achievement.kind,
+            "title": achievement.title,
+            "reference": achievement.reference,
+            "achieved_on": achievement.achieved_on,
+            "amount": achievement.amount,
+            "level": achievement.level,
+            "holders": "、".join(holder_numbers),
+            "enterprise_credit_code": achievement.enterprise.credit_code if achievement.enterprise else "",
+            "region": achievement.region.code,
+        }
+
+    def achievement_input(self) -> AchievementInput:
+        data = self.cleaned_data
+        return AchievementInput(
+            kind=data["kind"],
+            title=data["title"],
+            achieved_on=data["achieved_on"],
+            holders=split_holders(data["holders"]),
+            reference=data["reference"],
+            amount=data["amount"],
+            level=data["level"],
+            enterprise_credit_code=data["enterprise_credit_code"],
+            region_code=data["region"],
         )

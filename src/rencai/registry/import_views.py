@@ -186,7 +186,11 @@ def _too_large_page(request, size: int, data=None):
 
 def _template_download(kind: str) -> HttpResponse:
     response = HttpResponse(importers.template_workbook(kind), content_type=XLSX)
-    name = "人才导入模板.xlsx" if kind == ImportBatch.Kind.TALENTS else "企业导入模板.xlsx"
+    names: dict[str, str] = {
+        ImportBatch.Kind.TALENTS: "人才导入模板.xlsx",
+        ImportBatch.Kind.ACHIEVEMENTS: "成果导入模板.xlsx",
+    }
+    name = names.get(kind, "企业导入模板.xlsx")
     response["Content-Disposition"] = _attachment(name, f"rencai-{kind}-template.xlsx")
     return response
 

@@ -1,4 +1,5 @@
-"""The registries: departments, enterprises, platforms, academicians, the tier catalogue and talents."""
+"""The registries: departments, enterprises, platforms, academicians, the tier catalogue, talents and their
+achievements."""
 
 from django.conf import settings
 from django.db import models
@@ -313,6 +314,86 @@ class PlatformMembership(models.Model):
         constraints = [models.UniqueConstraint(fields=["talent", "platform"], name="membership_unique")]
 
 
+class Achievement(models.Model):
+    """An achievement (成果) held by one or more talents: a patent, a technology transfer and its income, a
+    new product, a standard, an award, a project, or the tax paid by a talent's venture. Feeds the policy
+    features that count them (`policies.features`)."""
+
+    tenancy = Tenancy(region="region", enterprise="enterprise")
+
+    kind = models.CharField(_("成果类别"), max_length=16, choices=c.AchievementKind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    # the patent, standard or contract number; blank when there is none (an award, a project)
+    reference = models.CharField(_("编号"), max_length=64, blank=True, default="")
+    achieved_on = models.DateField(_("日期"))
+    # transfer income, project funding or tax paid, in yuan
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    level = models.CharField(_("级别"), max_length=10, choices=c.ProgrammeLevel.choices, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("关联单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="achievements",
+    )
+    region = models.ForeignKey("core.Region", verbose_name=_("所在区划"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the feature frame's cache re-reads its holders
+
+    class Meta:
+        verbose_name = _("成果")
+        verbose_name_plural = _("成果")
+        ordering = ["-achieved_on", "-id"]
+        indexes = [
+            models.Index(fields=["region", "kind", "-id"], name="achievement_region_kind"),
+            models.Index(fields=["enterprise", "-id"], name="achievement_enterprise"),
+            models.Index(fields=["updated_at"], name="achievement_updated_at"),
+        ]
+        constraints = [
+            # one record per patent, standard or contract: a second import of the same number updates it
+            models.UniqueConstraint(
+                fields=["kind", "reference"],
+                condition=~Q(reference=""),
+                name="achievement_reference_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=c.AchievementKind.values), name="achievement_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=["", *c.ProgrammeLevel.values]), name="achievement_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="achievement_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AchievementHolder(models.Model):
+    """A talent holding an achievement; `rank` 1 is the first holder (the first inventor, the leader)."""
+
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
+
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="holders")
+    talent = models.ForeignKey(Talent, on_delete=models.CASCADE, related_name="achievement_holdings")
+    rank = models.PositiveSmallIntegerField(_("排名"), default=1)
+
+    class Meta:
+        verbose_name = _("成果持有人")
+        verbose_name_plural = _("成果持有人")
+        ordering = ["achievement", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["achievement", "talent"], name="achievement_holder_unique"),
+            models.UniqueConstraint(fields=["achievement", "rank"], name="achievement_holder_rank_unique"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="achievement_holder_rank_positive"),
+        ]
+
+
 class ImportBatch(models.Model):
     """One uploaded file and its report: all rows or none (or the valid ones if asked), each row listed."""
 
@@ -321,6 +402,7 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         TALENTS = "talents", _("人才")
         ENTERPRISES = "enterprises", _("企业")
+        ACHIEVEMENTS = "achievements", _("成果")
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", _("已导入")

@@ -1,13 +1,14 @@
 """Shapes of the registry API: what goes out (masked personal data only) and what comes in."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 from ninja import Schema
 
 from rencai.core.schemas import Day, ErrorOut, ProblemOut, declared, text_schema
 from rencai.registry import choices as c
-from rencai.registry.models import Enterprise, Talent
+from rencai.registry.models import Achievement, Enterprise, Talent
 
 __all__ = ["ErrorOut", "ProblemOut"]  # the one error shape, re-exported for the registry's callers
 
@@ -271,3 +272,64 @@ class EnterpriseIn(Schema):
     size: Annotated[str, declared(enum=_choices(c.EnterpriseSize))]
     is_high_tech: bool = False
     is_platform_enterprise: bool = False
+
+
+# Achievements ----------------------------------------------------------------------------------
+
+
+class HolderOut(Schema):
+    """A holder of an achievement the caller may see (a co-holder out of scope is left out)."""
+
+    talent_id: int
+    name: str
+    rank: int
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.talent.name
+
+
+class AchievementOut(Schema):
+    id: int
+    kind: str
+    title: str
+    reference: str
+    achieved_on: dt.date
+    amount: Decimal | None
+    level: str
+    region: RegionRef
+    enterprise: EnterpriseRef | None  # null also when the employer is outside the caller's scope
+    holders: list[HolderOut]
+
+    @staticmethod
+    def resolve_enterprise(obj):
+        return obj.enterprise if getattr(obj, "enterprise_shown", False) else None
+
+    @staticmethod
+    def resolve_holders(obj) -> list:
+        return list(getattr(obj, "visible_holders", []))
+
+
+class AchievementPage(Schema):
+    items: list[AchievementOut]
+    next_cursor: str | None
+
+
+ACHIEVEMENT_TITLE_MAX = Achievement._meta.get_field("title").max_length or 200
+ACHIEVEMENT_REFERENCE_MAX = Achievement._meta.get_field("reference").max_length or 64
+
+
+class AchievementIn(Schema):
+    """An achievement to record. `holders` are ID numbers or talent numbers (the `id` of a talent), first
+    holder first, each a talent the caller may see; `region` (a region code) defaults to the first
+    holder's; `amount` is in yuan."""
+
+    kind: Annotated[str, declared(enum=_choices(c.AchievementKind))]
+    title: Annotated[str, declared(text_schema(ACHIEVEMENT_TITLE_MAX))]
+    achieved_on: Day
+    holders: Annotated[list[str | int], declared(minItems=1, maxItems=50)]
+    reference: Annotated[str, declared(pattern=r"^[^\x00]*$", maxLength=ACHIEVEMENT_REFERENCE_MAX)] = ""
+    amount: Annotated[Decimal, declared(minimum=0, maximum=999_999_999_999.99)] | None = None
+    level: Annotated[str, declared(enum=_choices(c.ProgrammeLevel, blank=True))] = ""
+    enterprise_credit_code: Annotated[str, declared(pattern=f"^$|{CREDIT_CODE}")] = ""
+    region: Annotated[str, declared(pattern=f"^$|{REGION_CODE}")] = ""

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import CharField, Count, F, Func, QuerySet
+from django.db.models import CharField, Count, F, Func, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from rencai.accounts.models import User
@@ -14,7 +14,14 @@ from rencai.core.errors import NotFound
 from rencai.core.models import Region
 from rencai.core.pii import ID_TAIL_LENGTH, id_number_index, id_number_tail_index
 from rencai.registry.choices import TalentStatus, Tier
-from rencai.registry.models import Academician, Enterprise, Talent, TalentPlatform
+from rencai.registry.models import (
+    Academician,
+    Achievement,
+    AchievementHolder,
+    Enterprise,
+    Talent,
+    TalentPlatform,
+)
 
 ID_LIKE = re.compile(r"^(\d{17}[\dXx]|[A-Za-z]{1,2}\d{6,10})$")
 ID_TAIL = re.compile(r"^\d{3,16}[\dXx]$")  # the last 4 to 17 characters of an ID number
@@ -210,6 +217,62 @@ def get_academician(user: User, academician_id: int) -> Academician:
     if academician is None:
         raise NotFound()
     return academician
+
+
+@dataclass(frozen=True)
+class AchievementFilters:
+    q: str = ""  # part of the title, or the exact number
+    kind: str = ""
+    region: str = ""  # region code; includes the regions below it
+    enterprise: int | None = None
+    talent: int | None = None
+
+
+def _visible_holders(user: User) -> Prefetch:
+    """An achievement's holders the user may see, first holder first: a co-holder registered in another
+    county is not named to this one."""
+    holders = visible_to(user, AchievementHolder.objects.select_related("talent")).order_by("rank")
+    return Prefetch("holders", queryset=holders, to_attr="visible_holders")
+
+
+def achievements_for(user: User, filters: AchievementFilters | None = None) -> QuerySet:
+    filters = filters or AchievementFilters()
+    queryset = visible_to(user, Achievement.objects.select_related("region", "enterprise"))
+    q = filters.q.strip()
+    if q:
+        queryset = queryset.filter(title__contains=q) | queryset.filter(reference=q.upper())
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.region:
+        queryset = queryset.filter(region__path__startswith=_region_path(filters.region))
+    if filters.enterprise:
+        queryset = queryset.filter(enterprise_id=filters.enterprise)
+    if filters.talent:
+        holdings = visible_to(user, AchievementHolder.objects.filter(talent_id=filters.talent))
+        queryset = queryset.filter(pk__in=holdings.values("achievement_id"))
+    return queryset.prefetch_related(_visible_holders(user)).order_by("-id")
+
+
+def get_achievement(user: User, achievement_id: int) -> Achievement:
+    queryset = visible_to(user, Achievement.objects.select_related("region", "enterprise"))
+    achievement = queryset.prefetch_related(_visible_holders(user)).filter(pk=achievement_id).first()
+    if achievement is None:
+        raise NotFound()
+    return achievement
+
+
+def talent_achievements(user: User, talent: Talent) -> list[AchievementHolder]:
+    """The achievements of a talent the user sees (through the talent's holdings, so that a talent sees
+    their own), newest first."""
+    holdings = visible_to(user, AchievementHolder.objects.filter(talent=talent))
+    return list(
+        holdings.select_related("achievement").order_by("-achievement__achieved_on", "-achievement_id")
+    )
+
+
+def visible_enterprise_ids(user: User, ids: set[int]) -> set[int]:
+    """Which of these enterprises the user may see (a list names only those)."""
+    return set(visible_to(user, Enterprise.objects.filter(pk__in=ids)).values_list("pk", flat=True))
 
 
 def _region_path(code: str) -> str:

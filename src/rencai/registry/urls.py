@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rencai.registry import export_views, import_views, views
+from rencai.registry import achievement_views, export_views, import_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -21,6 +21,10 @@ urlpatterns = [
     path("academicians/", views.academician_list, name="academician_list"),
     path("academicians/export.xlsx", export_views.academician_export, name="academician_export"),
     path("academicians/<int:pk>/", views.academician_detail, name="academician_detail"),
+    path("achievements/", achievement_views.achievement_list, name="achievement_list"),
+    path("achievements/new/", achievement_views.achievement_create, name="achievement_create"),
+    path("achievements/<int:pk>/edit/", achievement_views.achievement_edit, name="achievement_edit"),
+    path("achievements/<int:pk>/delete/", achievement_views.achievement_delete, name="achievement_delete"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<int:pk>/", import_views.import_report, name="import_report"),
 ]

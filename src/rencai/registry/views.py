@@ -91,6 +91,7 @@ def talent_detail(request, pk: int):
     context = {
         "talent": talent,
         **selectors.talent_details(talent),
+        "achievements": selectors.talent_achievements(user, talent),
         "birth_date_masked": mask_birth_date(talent.birth_date),
         "can_reveal": may(user, Action.REVEAL_PERSONAL_DATA, talent),
         "can_edit": may(user, Action.EDIT_REGISTRY),

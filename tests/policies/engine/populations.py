@@ -35,8 +35,10 @@ DEGREE_LEVEL = {"none": 0, "associate": 1, "bachelor": 2, "master": 3, "doctor":
 TITLE_RANK = {"": 0, "junior": 1, "intermediate": 2, "deputy_senior": 3, "senior": 4}
 
 
-def _row_from_choices(talent_id: int, choose) -> dict:
-    """A consistent row: degree_level follows degree, title_rank follows title_level."""
+def _row_from_choices(talent_id: int, choose, choose_achievements=None) -> dict:
+    """A consistent row: degree_level follows degree, title_rank follows title_level, patents_applied
+    counts the granted ones. `choose_achievements` (default `choose`) picks the achievement counts: a
+    seeded sample draws them from a second generator, so the other features keep their sequence."""
     values = {name: choose(name, domain) for name, domain in DOMAINS.items()}
     values["degree_level"] = DEGREE_LEVEL[values["degree"]]
     values["title_rank"] = TITLE_RANK[values["title_level"]]
@@ -56,13 +58,31 @@ def _row_from_choices(talent_id: int, choose) -> dict:
         "arrival_date", [dt.date(2010, 1, 1), dt.date(2016, 12, 31), dt.date(2017, 1, 1), dt.date(2017, 3, 1),
                          dt.date(2019, 6, 15), dt.date(2023, 1, 1)]
     )  # fmt: skip
+    values.update(_achievements(choose_achievements or choose))
     return default_row(talent_id, **values)
 
 
+def _achievements(choose) -> dict:
+    values = {
+        name: choose(name, [0, 0, 1, 2, 3, 7])
+        for name in ("patents_granted", "tech_transfers", "new_products", "standards", "awards", "projects")
+    }
+    # applications include the granted patents: never fewer than those
+    values["patents_applied"] = values["patents_granted"] + choose("patents_applied", [0, 1, 2])
+    values["transfer_income_3y"] = choose("transfer_income_3y", [0, 1, 99_999, 100_000, 500_000, 2_000_000])
+    values["venture_tax_3y"] = choose("venture_tax_3y", [0, 50_000, 1_000_000, 10**12])
+    return values
+
+
 def sample_rows(count: int, seed: int = 20170301) -> list[dict]:
-    generator = random.Random(seed)
+    generator, achievements = random.Random(seed), random.Random(seed + 1)
     return [
-        _row_from_choices(i + 1, lambda _name, domain: generator.choice(list(domain))) for i in range(count)
+        _row_from_choices(
+            i + 1,
+            lambda _name, domain: generator.choice(list(domain)),
+            lambda _name, domain: achievements.choice(list(domain)),
+        )
+        for i in range(count)
     ]
 
 

@@ -29,6 +29,8 @@ INT_FEATURES = [
     "skill_level",
     "months_employed_locally",
     "years_since_arrival",
+    "patents_applied",
+    "transfer_income_3y",
 ]
 BOOL_FEATURES = [
     "has_overseas_degree",

@@ -44,6 +44,15 @@ EXPECTED_TYPES = {
     "arrival_date": "timestamp",
     "years_since_arrival": "int",
     "status": "string",
+    "patents_granted": "int",
+    "patents_applied": "int",
+    "tech_transfers": "int",
+    "new_products": "int",
+    "standards": "int",
+    "awards": "int",
+    "projects": "int",
+    "transfer_income_3y": "int",
+    "venture_tax_3y": "int",
 }
 
 

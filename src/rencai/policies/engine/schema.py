@@ -28,6 +28,9 @@ TIMESTAMP = "timestamp"
 LIST_STRING = "list<string>"
 
 EPOCH = dt.date(1970, 1, 1)
+# Documented bounds of the achievement features (the feature frame clips to them; never reached in practice)
+ACHIEVEMENT_COUNT_MAX = 1_000_000
+ACHIEVEMENT_YUAN_MAX = 10**15
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ PROGRAMMES = _values(
     ("city_programme", "市级人才计划", "city talent programme"),
     ("academician", "两院院士", "academician"),
     ("craftsman", "工匠", "craftsman"),
+    ("chief_tech_officer", "企业首席技术官", "enterprise chief technology officer"),
 )
 PLATFORM_KINDS = _values(
     ("enclave", "人才飞地", "talent enclave"),
@@ -304,6 +308,67 @@ _FEATURE_LIST = [
     Feature(
         "status", STRING, label_zh="状态", label_en="status", default="active", values=STATUSES, closed=True,
         description_zh="在衢或已离开", description_en="active or departed",
+    ),
+    # Achievements (成果, registry.Achievement): only those achieved on or before the evaluation date count;
+    # a talent counts each achievement they hold once, whatever their rank among its holders.
+    Feature(
+        "patents_granted", INT, label_zh="授权专利数", label_en="patents granted", default=0,
+        value_range=(0, ACHIEVEMENT_COUNT_MAX),
+        description_zh="截至评估日持有的授权专利件数",
+        description_en="granted patents held up to the evaluation date",
+    ),
+    Feature(
+        "patents_applied", INT, label_zh="申请专利数", label_en="patent applications", default=0,
+        value_range=(0, ACHIEVEMENT_COUNT_MAX),
+        description_zh="截至评估日提出的专利申请件数：申请中的专利加已授权的专利（授权专利必先申请，"
+        "同一专利只登记一次，授权后改为授权专利）",
+        description_en="patent applications filed up to the evaluation date: pending applications plus "
+        "granted patents (a granted patent was applied for; a patent is recorded once, its kind changed "
+        "when granted)",
+    ),
+    Feature(
+        "tech_transfers", INT, label_zh="成果转化数", label_en="technology transfers", default=0,
+        value_range=(0, ACHIEVEMENT_COUNT_MAX),
+        description_zh="截至评估日的科技成果转化项数",
+        description_en="technology transfers up to the evaluation date",
+    ),
+    Feature(
+        "new_products", INT, label_zh="新产品数", label_en="new products", default=0,
+        value_range=(0, ACHIEVEMENT_COUNT_MAX),
+        description_zh="截至评估日的新产品项数", description_en="new products up to the evaluation date",
+    ),
+    Feature(
+        "standards", INT, label_zh="标准数", label_en="standards", default=0,
+        value_range=(0, ACHIEVEMENT_COUNT_MAX),
+        description_zh="截至评估日参与制定的标准项数",
+        description_en="standards drafted up to the evaluation date",
+    ),
+    Feature(
+        "awards", INT, label_zh="获奖数", label_en="awards", default=0,
+        value_range=(0, ACHIEVEMENT_COUNT_MAX),
+        description_zh="截至评估日获得的奖项数",
+        description_en="awards received up to the evaluation date",
+    ),
+    Feature(
+        "projects", INT, label_zh="项目数", label_en="projects", default=0,
+        value_range=(0, ACHIEVEMENT_COUNT_MAX),
+        description_zh="截至评估日承担的项目数",
+        description_en="projects undertaken up to the evaluation date",
+    ),
+    Feature(
+        "transfer_income_3y", INT, label_zh="近三年成果转化收入（元）",
+        label_en="transfer income, 3 years (yuan)",
+        default=0, value_range=(0, ACHIEVEMENT_YUAN_MAX),
+        description_zh="评估日前三年内（前三年同日之后至评估日）成果转化收入合计，按元取整",
+        description_en="technology-transfer income in the three years up to the evaluation date (after the "
+        "same day three years earlier), in whole yuan",
+    ),
+    Feature(
+        "venture_tax_3y", INT, label_zh="近三年创业企业纳税（元）", label_en="venture tax, 3 years (yuan)",
+        default=0, value_range=(0, ACHIEVEMENT_YUAN_MAX),
+        description_zh="评估日前三年内（前三年同日之后至评估日）人才创办企业纳税合计，按元取整",
+        description_en="tax paid by the talent's venture in the three years up to the evaluation date, in "
+        "whole yuan",
     ),
 ]  # fmt: skip
 

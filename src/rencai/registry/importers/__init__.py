@@ -1,4 +1,5 @@
-"""Bulk import of talents and enterprises from .xlsx or .csv: every row validated, all or nothing, upserted.
+"""Bulk import of talents, enterprises and achievements from .xlsx or .csv: every row validated, all or
+nothing, upserted.
 
 A file is read within limits in a child process (python-calamine for .xlsx, the csv module for .csv in
 UTF-8 or GB18030), its header mapped to the column set (Chinese or English headers, older headers as
@@ -15,7 +16,8 @@ The modules follow a file through the import: `reading` (the upload checked and 
 by `reader_process` in a child process that may die without harm), `columns` (the column set, the header
 and cells mapped onto it), `kinds` (a row cleaned into stored values), `planning` (each row rejected,
 created, updated or unchanged), `writing` (`import_file`: the transactional write, report and audit);
-`batches` reads batches back and `template` builds the empty import file.
+`batches` reads batches back and `template` builds the empty import file. Achievements, which have
+holders, are planned and written by `achievements` (keyed by kind and number).
 """
 
 from rencai.core import crypto

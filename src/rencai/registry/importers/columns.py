@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from django.db.models import Choices
@@ -249,10 +250,71 @@ ENTERPRISE_COLUMNS = (
     ),
 )
 
+ACHIEVEMENT_COLUMNS = (
+    Column(
+        "kind",
+        _("成果类别"),
+        ("类别", "kind"),
+        True,
+        parse="choice:achievement_kind",
+        example="授权专利",
+    ),
+    Column("title", _("名称"), ("成果名称", "title"), True, example="一种氟硅新材料的制备方法"),
+    Column(
+        "reference",
+        _("编号"),
+        ("专利号", "标准号", "合同编号", "reference"),
+        parse="upper",
+        example="ZL201910000001.X",
+        note="专利号、标准号或合同编号；同一类别同一编号再次导入即更新原记录",
+    ),
+    Column(
+        "achieved_on",
+        _("日期"),
+        ("成果日期", "achieved_on"),
+        True,
+        parse="date",
+        example=dt.date(2021, 5, 20),
+    ),
+    Column(
+        "amount",
+        _("金额"),
+        ("金额（元）", "金额(元)", "amount"),
+        parse="amount",
+        example="300000",
+        note="元；成果转化收入、项目经费或纳税额，可空",
+    ),
+    Column("level", _("级别"), ("level",), parse="choice:level", example="省级", note="可空"),
+    Column(
+        "holders",
+        _("持有人证件号"),
+        ("持有人", "持有人证件号码", "holders"),
+        True,
+        parse="holders",
+        example="330881199003070020",
+        note="一个或多个证件号码，以“、”或“;”分隔，第一持有人在前；须为已登记且您可查看的人才",
+    ),
+    Column(
+        "enterprise_credit_code",
+        _("单位统一社会信用代码"),
+        ("关联单位统一社会信用代码", "单位信用代码", "enterprise_credit_code"),
+        parse="upper",
+        note="成果关联的用人单位，可空",
+    ),
+    Column(
+        "region_code",
+        _("所在区划"),
+        ("区划", "区划代码", "region", "region_code"),
+        parse="region",
+        note="可空，默认为第一持有人所在区划",
+    ),
+)
+
 # keyed by ImportBatch.Kind (a str): callers look a kind up by the plain string they were given
 COLUMNS: dict[str, tuple[Column, ...]] = {
     ImportBatch.Kind.TALENTS: TALENT_COLUMNS,
     ImportBatch.Kind.ENTERPRISES: ENTERPRISE_COLUMNS,
+    ImportBatch.Kind.ACHIEVEMENTS: ACHIEVEMENT_COLUMNS,
 }
 
 
@@ -266,6 +328,7 @@ def import_columns(kind: str) -> tuple[Column, ...]:
 OLD_EXAMPLE_ROWS: dict[str, set[tuple[str, str]]] = {
     ImportBatch.Kind.TALENTS: {("张三", "330881199003070020")},
     ImportBatch.Kind.ENTERPRISES: {("衢州示例科技有限公司", "91330800MA28F0000M")},
+    ImportBatch.Kind.ACHIEVEMENTS: set(),  # its template never held an example row
 }
 
 # choice name -> (its enum, extra accepted spellings -> stored value)
@@ -292,6 +355,17 @@ CHOICES: dict[str, tuple[type[Choices], dict[str, object]]] = {
     "industry": (c.Industry, {}),
     "size": (c.EnterpriseSize, {}),
     "status": (c.TalentStatus, {}),
+    "achievement_kind": (
+        c.AchievementKind,
+        {
+            "专利授权": c.AchievementKind.PATENT_GRANTED,
+            "专利申请": c.AchievementKind.PATENT_APPLIED,
+            "科技成果转化": c.AchievementKind.TECH_TRANSFER,
+            "技术转让": c.AchievementKind.TECH_TRANSFER,
+            "纳税": c.AchievementKind.VENTURE_TAX,
+        },
+    ),
+    "level": (c.ProgrammeLevel, {"": "", "国家": "national", "省": "provincial", "市": "city"}),
 }
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "有"}
 FALSE_WORDS = {"", "否", "n", "no", "false", "0", "×", "无"}
@@ -500,6 +574,8 @@ def _expected(column: Column) -> tuple[str, str]:
         return "应为国家名称（如 中国）或两位字母代码（如 CN）", "use a country name or its 2-letter code"
     if column.parse == "number":
         return "应为导出文件中的人才编号", "use the talent number of an export"
+    if column.parse == "amount":
+        return "应为不小于0的金额（元），如 300000", "use an amount in yuan, 0 or more, such as 300000"
     if column.parse.startswith("choice:"):
         name = column.parse[7:]
         zh_labels, en_labels = choice_labels(name, None), choice_labels(name, "en")
@@ -584,6 +660,32 @@ def _parse_number(cell: Cell, _regions: dict[str, str], row: RowInput) -> int | 
     return cell.text  # kept, so that the row is not taken for one without a talent number
 
 
+def _parse_amount(cell: Cell, _regions: dict[str, str], row: RowInput) -> Decimal | None:
+    if not cell.text:
+        return None
+    try:
+        amount = Decimal(cell.text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        row.problems.append(cell.bad(*_expected(cell.column)))
+        return None
+    return amount
+
+
+def _parse_holders(cell: Cell, _regions: dict[str, str], row: RowInput) -> str:
+    if isinstance(cell.value, float):
+        row.problems.append(
+            problem(
+                cell.column.key,
+                f"{cell.header}被Excel存成了数字，末几位可能已丢失；请把该列设为文本格式后重新填写",
+                f"Excel stored the {cell.english_header()} as a number and may have lost digits; "
+                "format the column as text",
+            )
+        )
+    return cell.text.upper()
+
+
 PARSERS: dict[str, Callable[[Cell, dict[str, str], RowInput], object]] = {
     "date": _parse_date,
     "upper": _parse_upper,
@@ -593,6 +695,8 @@ PARSERS: dict[str, Callable[[Cell, dict[str, str], RowInput], object]] = {
     "choice": _parse_choice,
     "nationality": _parse_nationality,
     "number": _parse_number,
+    "amount": _parse_amount,
+    "holders": _parse_holders,
 }
 
 

@@ -13,7 +13,7 @@ from rencai.registry.importers.columns import Column, choice_labels, import_colu
 DATA_SHEET = "导入数据"
 NOTES_SHEET = "填写说明"
 NOTES_HEADER = ["列名", "是否必填", "可填写的值", "示例", "英文列名"]
-TEXT_PARSES = ("text", "upper", "phone", "region", "bool", "nationality", "number")
+TEXT_PARSES = ("text", "upper", "phone", "region", "bool", "nationality", "number", "holders")
 
 
 def template_workbook(kind: str) -> bytes:

@@ -15,6 +15,7 @@ from rencai.core.bulk import bulk_insert
 from rencai.core.errors import DomainError, ErrorCode
 from rencai.core.models import Region
 from rencai.core.regions import QUZHOU
+from rencai.registry.importers.achievements import plan_achievements, write_achievements
 from rencai.registry.importers.columns import rows_of
 from rencai.registry.importers.kinds import SPECS, KindSpec, context_for
 from rencai.registry.importers.planning import Plan, mark_not_written, plan_import
@@ -28,18 +29,23 @@ def import_file(
     """Validate every row of an uploaded file and apply it (all or nothing unless `accept_partial`)."""
     began = time.perf_counter()
     require(actor, Action.IMPORT_REGISTRY)
-    if kind not in SPECS:
+    if kind not in SPECS and kind != ImportBatch.Kind.ACHIEVEMENTS:
         raise ImportRefused(f"导入类别无效：{kind}", f"Unknown import kind: {kind}")
     file_type = check_upload(filename, len(data))
-    spec = SPECS[kind]
     rows, present, unknown = rows_of(kind, read_rows(file_type, data))
-    plan = plan_import(spec, rows, present, context_for(actor, rows))
+    if kind == ImportBatch.Kind.ACHIEVEMENTS:  # an achievement has holders: its own planning and write
+        plan = plan_achievements(rows, actor)
+    else:
+        plan = plan_import(SPECS[kind], rows, present, context_for(actor, rows))
     outcome = _outcome_of(plan, accept_partial=accept_partial)
     jobs.stage(gettext_noop("写入数据库"))  # the job following the import, if any (core.jobs)
     try:
         with transaction.atomic():
             if outcome != ImportBatch.Outcome.REJECTED:
-                _write(spec, plan)
+                if kind == ImportBatch.Kind.ACHIEVEMENTS:
+                    write_achievements(plan)
+                else:
+                    _write(SPECS[kind], plan)
             else:
                 mark_not_written(plan)
             batch = _record_batch(
