@@ -490,8 +490,9 @@ def appointment_revoke_for_case(*, actor: User, case: Case, reason: str) -> CtoA
     if not reason:
         raise ValidationFailed([problem("reason", "请填写撤销原因", "Give the reason for revocation")])
     with transaction.atomic():
+        # only the appointment's row is locked (the talent's account is an outer join PostgreSQL cannot lock)
         appointment = (
-            CtoAppointment.objects.select_for_update()
+            CtoAppointment.objects.select_for_update(of=("self",))
             .select_related("talent__account", "enterprise")
             .filter(case=case)
             .first()

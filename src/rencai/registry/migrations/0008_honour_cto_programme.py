@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0007_achievements'),
+        ("registry", "0007_achievements"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='honour',
-            name='programme',
-            field=models.CharField(choices=[('national_programme', '国家级人才计划（国千）'), ('provincial_programme', '省级人才计划（省千）'), ('city_programme', '市级人才计划'), ('academician', '两院院士'), ('craftsman', '工匠'), ('chief_tech_officer', '企业首席技术官')], max_length=24, verbose_name='人才计划/荣誉'),
+            model_name="honour",
+            name="programme",
+            field=models.CharField(
+                choices=[
+                    ("national_programme", "国家级人才计划（国千）"),
+                    ("provincial_programme", "省级人才计划（省千）"),
+                    ("city_programme", "市级人才计划"),
+                    ("academician", "两院院士"),
+                    ("craftsman", "工匠"),
+                    ("chief_tech_officer", "企业首席技术官"),
+                ],
+                max_length=24,
+                verbose_name="人才计划/荣誉",
+            ),
         ),
     ]
