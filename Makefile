@@ -51,6 +51,7 @@ demo: setup
 	$(BIN)/rencai demo
 	$(BIN)/rencai demo_policies
 	$(BIN)/rencai demo_evaluation
+	$(BIN)/rencai demo_recruitment
 	$(BIN)/rencai match
 	$(BIN)/rencai demo_services
 	$(BIN)/rencai offers

@@ -46,6 +46,7 @@ OFFICER = {
     A.USE_API,
     A.VIEW_MATERIAL_FILE,  # of the applications they take part in only (tests/onestop/test_material_files.py)
     A.BROWSE_EVALUATION,
+    A.BROWSE_RECRUITMENT,
 }
 # Organization departments also keep the registry, make policies, run the one-stop window and the catalogue
 ORGANIZER = OFFICER | {
@@ -60,10 +61,13 @@ ORGANIZER = OFFICER | {
     A.MANAGE_EVALUATION,
     A.FIRST_REVIEW,
     A.ANSWER_OBJECTION,
+    A.MANAGE_RECRUITMENT,
+    A.REVIEW_DEMAND,
+    A.RECORD_LEAD,
 }
 HELD: dict[str, set[Action]] = {
     # only the city runs matching and moves talents between counties
-    "city_org_dept": ORGANIZER | {A.START_MATCHING, A.TRANSFER_TALENT, A.SECOND_REVIEW},
+    "city_org_dept": ORGANIZER | {A.START_MATCHING, A.TRANSFER_TALENT, A.SECOND_REVIEW, A.SETTLE_REWARDS},
     "county_org_dept": ORGANIZER,
     "department": OFFICER | {A.DECIDE_STEP, A.DECIDE_LOAN},
     "enterprise": {
@@ -78,6 +82,8 @@ HELD: dict[str, set[Action]] = {
         A.APPLY_FOR_EVALUATION,
         A.CONFIRM_AS_EMPLOYER,
         A.NOMINATE_CTO,
+        A.BROWSE_RECRUITMENT,
+        A.POST_DEMAND,
     },
     "talent": {
         A.BROWSE_TALENTS,
@@ -93,7 +99,8 @@ HELD: dict[str, set[Action]] = {
     # an expert scores the cases of the panels they sit on, and sees nothing else
     "reviewer": {A.BROWSE_EVALUATION, A.SCORE_CASE},
     "provider": {A.VERIFY_CARD, A.REDEEM_VOUCHER, A.USE_API},
-    "intermediary": set(),
+    # an agency's users refer candidates and record the leads of the stations they operate
+    "intermediary": {A.BROWSE_RECRUITMENT, A.REFER_CANDIDATE, A.RECORD_LEAD},
     # The administrator holds every officer's and provider's right and keeps the calendar, but never acts
     # as a talent or an employer
     "superuser": ORGANIZER
@@ -101,6 +108,7 @@ HELD: dict[str, set[Action]] = {
         A.START_MATCHING,
         A.TRANSFER_TALENT,
         A.SECOND_REVIEW,
+        A.SETTLE_REWARDS,
         A.DECIDE_STEP,
         A.DECIDE_LOAN,
         A.REDEEM_VOUCHER,
@@ -118,6 +126,7 @@ REGISTRY_PAGES = {
     "registry:enterprise_list",
     "registry:platform_list",
     "registry:achievement_list",
+    "registry:project_list",
 }
 ORGANIZER_PAGES = (
     EVERYONE
@@ -131,6 +140,7 @@ ORGANIZER_PAGES = (
         "onestop:dashboard",
         "evaluation:cto_register",
         "evaluation:index",
+        "recruitment:index",
     }
 )
 NAV = {
@@ -139,15 +149,15 @@ NAV = {
     "department": EVERYONE
     | REGISTRY_PAGES
     | {"registry:academician_list", "policies:policy_list", "onestop:department_queue", "onestop:dashboard"}
-    | {"evaluation:index"},
+    | {"evaluation:index", "recruitment:index"},
     "enterprise": EVERYONE
     | REGISTRY_PAGES
-    | {"onestop:my_applications", "evaluation:cto_register", "evaluation:index"},
+    | {"onestop:my_applications", "evaluation:cto_register", "evaluation:index", "recruitment:index"},
     "talent": EVERYONE
     | {"policies:my_benefits", "onestop:my_card", "onestop:my_applications", "evaluation:index"},
     "reviewer": EVERYONE | {"evaluation:index"},
     "provider": EVERYONE | {"onestop:provider_home"},
-    "intermediary": EVERYONE,
+    "intermediary": EVERYONE | {"recruitment:index"},
     "superuser": ORGANIZER_PAGES | {"onestop:department_queue", "onestop:provider_home"},
 }
 

@@ -897,3 +897,373 @@ def test_anonymous_visitors_are_sent_to_sign_in_for_every_evaluation_page_but_th
     assert response.status_code == 302 and "login" in response["Location"]
     for path in ("/cases", "/rounds", "/schemes", "/cto/appointments"):
         assert Client().get(f"{EVAL_API}{path}").status_code == 401
+
+
+# Recruitment (招才引智) ---------------------------------------------------------------------------
+# Two more roles: agent_a, an intermediary of agency A (Jiangshan) who also operates Jiangshan's station,
+# and agent_b, of agency B (Longyou). Demands: demand_a / draft_a of enterprise_a (Jiangshan), demand_b /
+# draft_b (submitted) of enterprise_b (Longyou). Referrals: referral_a (agency A → demand_a), referral_ab
+# (agency B → demand_a), referral_b (agency B → demand_b), each of a candidate with a name no other text
+# holds.
+REC_ROLES = [*ROLES, "agent_a", "agent_b"]
+EVERY_DEMAND = {"demand_a", "draft_a", "demand_b", "draft_b"}
+EVERY_REFERRAL = {"referral_a", "referral_ab", "referral_b"}
+JIANGSHAN_REC = {
+    "demands": {"demand_a", "draft_a"},
+    "referrals": {"referral_a", "referral_ab"},
+    "stations": {"station_a"},
+    "events": {"event_a"},
+    "leads": {"lead_a"},
+    "agencies": {"agency_a"},
+}
+ALL_REC = {
+    "demands": EVERY_DEMAND,
+    "referrals": EVERY_REFERRAL,
+    "stations": {"station_a", "station_b"},
+    "events": {"event_a", "event_b"},
+    "leads": {"lead_a", "lead_b"},
+    "agencies": {"agency_a", "agency_b"},
+}
+NOTHING_REC = {key: set() for key in ALL_REC}
+REC_VISIBLE = {
+    "city_org_dept": ALL_REC,  # the whole city
+    "county_org_dept": JIANGSHAN_REC,  # its county
+    "department": JIANGSHAN_REC | {"agencies": set()},  # its region; agencies are managed by the org depts
+    "enterprise": {  # its own demands, the referrals to them, the events carrying them, its leads
+        **NOTHING_REC,
+        "demands": {"demand_a", "draft_a"},
+        "referrals": {"referral_a", "referral_ab"},
+        "events": {"event_a"},
+        "leads": {"lead_a"},
+    },
+    "talent": NOTHING_REC,
+    "reviewer": NOTHING_REC,
+    "provider": NOTHING_REC,
+    "superuser": ALL_REC,
+    # an agency's user: its own referrals only; the station it operates, its events and leads
+    "agent_a": {
+        **NOTHING_REC,
+        "referrals": {"referral_a"},
+        "stations": {"station_a"},
+        "events": {"event_a"},
+        "leads": {"lead_a"},
+    },
+    "agent_b": {**NOTHING_REC, "referrals": {"referral_ab", "referral_b"}},
+}
+REC_LISTS = {  # list page, row attribute, the objects' group
+    "demands": ("recruitment:demand_list", "data-demand"),
+    "referrals": ("recruitment:referral_list", "data-referral"),
+    "stations": ("recruitment:station_list", "data-station"),
+    "events": ("recruitment:event_list", "data-event"),
+    "leads": ("recruitment:lead_list", "data-lead"),
+    "agencies": ("recruitment:agency_list", "data-agency"),
+}
+REC_DETAILS = {
+    "demands": "recruitment:demand_detail",
+    "referrals": "recruitment:referral_detail",
+    "stations": "recruitment:station_detail",
+    "events": "recruitment:event_detail",
+    "agencies": "recruitment:agency_detail",
+}
+REC_API = "/api/recruitment"
+
+
+@pytest.fixture
+def recruitment(world):
+    from tests.recruitment.builders import (
+        make_agency,
+        make_agency_user,
+        make_candidate,
+        make_demand,
+        make_event,
+        make_lead,
+        make_referral,
+        make_station,
+    )
+
+    a, b = world.county_a, world.county_b
+    r: dict = {
+        "demand_a": make_demand(world.enterprise_a, title="江山氟硅研发岗M"),
+        "draft_a": make_demand(world.enterprise_a, state="draft", title="江山草稿岗位M"),
+        "demand_b": make_demand(world.enterprise_b, title="龙游造纸研发岗M"),
+        "draft_b": make_demand(world.enterprise_b, state="submitted", title="龙游待审岗位M"),
+        "agency_a": make_agency(a, name="江山猎头甲M"),
+        "agency_b": make_agency(b, name="龙游猎头乙M"),
+    }
+    agents = {
+        "agent_a": make_agency_user(r["agency_a"], username="agent_a"),
+        "agent_b": make_agency_user(r["agency_b"], username="agent_b"),
+    }
+    for key, agency, demand, name in (
+        ("referral_a", "agency_a", "demand_a", "候选人甲M"),
+        ("referral_ab", "agency_b", "demand_a", "候选人乙M"),
+        ("referral_b", "agency_b", "demand_b", "候选人丙M"),
+    ):
+        r[key] = make_referral(r[agency], r[demand], make_candidate(r[demand].region, name=name))
+    r["station_a"] = make_station(a, name="江山驻杭州工作站M", operators=[agents["agent_a"]])
+    r["station_b"] = make_station(b, name="龙游驻上海工作站M", city="上海")
+    # an event carries its demands' enterprises (as `event_create` does)
+    for key, region, demand, name in (
+        ("a", a, "demand_a", "江山杭州推介会M"),
+        ("b", b, "demand_b", "龙游上海推介会M"),
+    ):
+        r[f"event_{key}"] = make_event(
+            region,
+            station=r[f"station_{key}"],
+            demands=[r[demand]],
+            enterprises=[r[demand].enterprise],
+            name=name,
+        )
+    r["lead_a"] = make_lead(make_candidate(a, name="线索人甲M"), world.enterprise_a, event=r["event_a"])
+    r["lead_b"] = make_lead(make_candidate(b, name="线索人乙M"), world.enterprise_b, event=r["event_b"])
+    return r, agents
+
+
+def _rec_user(world, agents, role):
+    return agents[role] if role in agents else world.users[role]
+
+
+def _rec_client(world, agents, role) -> Client:
+    client = Client()
+    client.force_login(_rec_user(world, agents, role))
+    return client
+
+
+def _rec_name(r: dict, key: str) -> str:
+    obj = r[key]
+    if key.startswith("referral_"):
+        return obj.candidate.name
+    if key.startswith("lead_"):
+        return obj.candidate.name
+    return obj.title if key.startswith(("demand_", "draft_")) else obj.name
+
+
+def _assert_no_unseen(r: dict, role: str, text: str) -> None:
+    seen = set().union(*REC_VISIBLE[role].values())
+    # a referral the role sees names the agency that made it
+    seen |= {f"agency_{key.split('_')[1][-1]}" for key in REC_VISIBLE[role]["referrals"]}
+    # an event (or its lead) the role sees names the station that runs it
+    seen |= {f"station_{key[-1]}" for key in REC_VISIBLE[role]["events"] | REC_VISIBLE[role]["leads"]}
+    # a published demand is public: its title may appear anywhere (an event carries it)
+    public = {"demand_a", "demand_b"}
+    leaked = {key for key in r if key not in seen | public and _rec_name(r, key) in text}
+    assert not leaked, f"{role} was shown {leaked}"
+
+
+@pytest.mark.parametrize("role", REC_ROLES)
+def test_recruitment_lists_show_exactly_the_roles_scope(world, recruitment, role):
+    r, agents = recruitment
+    client = _rec_client(world, agents, role)
+    for group, (url_name, attribute) in REC_LISTS.items():
+        expected = REC_VISIBLE[role][group]
+
+        response = client.get(reverse(url_name))
+
+        html = response.content.decode()
+        assert response.status_code in ((200,) if expected else (200, 403)), group
+        assert _ids(html, attribute) == {r[key].pk for key in expected}, group
+        _assert_no_unseen(r, role, html)
+
+
+@pytest.mark.parametrize("role", REC_ROLES)
+def test_recruitment_details_open_in_scope_and_are_404_out_of_scope(world, recruitment, role):
+    r, agents = recruitment
+    client = _rec_client(world, agents, role)
+    for group in REC_DETAILS:
+        _details_follow_scope(r, client, role, group)
+
+
+def _details_follow_scope(r: dict, client: Client, role: str, group: str) -> None:
+    every = {
+        key
+        for key in r
+        if key.split("_")[0] == group[:-1] or (group == "demands" and key.startswith("draft_"))
+    }
+    for key in sorted(every):
+        response = client.get(reverse(REC_DETAILS[group], args=[r[key].pk]))
+        html = response.content.decode()
+        if key in REC_VISIBLE[role][group]:
+            assert response.status_code == 200, key
+            assert _rec_name(r, key) in html, key
+        else:
+            # agencies are pages of the org departments: others are refused the page itself (403)
+            assert response.status_code in ((403, 404) if group == "agencies" else (404,)), key
+            assert _rec_name(r, key) not in html, key
+        _assert_no_unseen(r, role, html)
+
+
+@pytest.mark.parametrize("role", [*REC_ROLES, "anonymous"])
+def test_everyone_finds_published_demands_only_and_a_draft_is_404(world, recruitment, role):
+    r, agents = recruitment
+    client = Client() if role == "anonymous" else _rec_client(world, agents, role)
+
+    page = client.get(reverse("recruitment:demand_search")).content.decode()
+    api = Client().get(f"{REC_API}/demands")
+
+    assert _ids(page, "data-demand") == {r["demand_a"].pk, r["demand_b"].pk}
+    assert {item["id"] for item in api.json()} == {r["demand_a"].pk, r["demand_b"].pk}
+    for key in ("draft_a", "draft_b"):
+        assert _rec_name(r, key) not in page
+        assert client.get(reverse("recruitment:demand_public", args=[r[key].pk])).status_code == 404
+        assert Client().get(f"{REC_API}/demands/{r[key].pk}").status_code == 404
+    for key in EVERY_REFERRAL:  # no candidate of a referral is named on the public pages
+        assert _rec_name(r, key) not in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_recruitment_api_lists_hold_exactly_the_roles_scope(world, recruitment, role):
+    r, _agents = recruitment
+    client = api_client(world, role)
+    for path, group in (
+        ("/demands/mine", "demands"),
+        ("/referrals", "referrals"),
+        ("/stations", "stations"),
+        ("/events", "events"),
+        ("/leads", "leads"),
+    ):
+        response = client.get(f"{REC_API}{path}")
+        expected = {r[key].pk for key in REC_VISIBLE[role][group]}
+        if response.status_code == 403:
+            assert not expected, path
+            continue
+        assert response.status_code == 200, path
+        assert {item["id"] for item in response.json()} == expected, path
+        _assert_no_unseen(r, role, json.dumps(response.json(), ensure_ascii=False))
+    for key in sorted(EVERY_REFERRAL):
+        response = client.get(f"{REC_API}/referrals/{r[key].pk}")
+        assert response.status_code in ((200,) if key in REC_VISIBLE[role]["referrals"] else (403, 404)), key
+        if response.status_code != 200:
+            assert _rec_name(r, key) not in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_recruitment_pages_but_the_public_search(
+    world, recruitment
+):
+    for name in ("recruitment:demand_list", "recruitment:referral_list", "recruitment:lead_list"):
+        response = Client().get(reverse(name))
+        assert response.status_code == 302 and "login" in response["Location"]
+    for path in ("/referrals", "/demands/mine", "/leads"):
+        assert Client().get(f"{REC_API}{path}").status_code == 401
+    assert Client().get(reverse("recruitment:demand_search")).status_code == 200
+
+
+# Placements and rewards: placement_a (talent_a at enterprise_a, Jiangshan) rewarded to agency A
+# (reward_a) and to enterprise_a as a platform enterprise (reward_pa); placement_b (talent_b at
+# enterprise_b, Longyou) rewarded to agency B (reward_b).
+PLACEMENTS_SEEN = {
+    "city_org_dept": {"placement_a", "placement_b"},
+    "county_org_dept": {"placement_a"},
+    "department": {"placement_a"},
+    "enterprise": {"placement_a"},  # its own arrivals
+    "talent": set(),  # a talent has no recruitment pages (BROWSE_RECRUITMENT)
+    "reviewer": set(),
+    "provider": set(),
+    "superuser": {"placement_a", "placement_b"},
+    "agent_a": set(),
+    "agent_b": set(),
+}
+REWARDS_SEEN = {
+    "city_org_dept": {"reward_a", "reward_pa", "reward_b"},
+    "county_org_dept": {"reward_a", "reward_pa"},
+    "department": {"reward_a", "reward_pa"},
+    "enterprise": {"reward_pa"},  # its own reward, not the agency's fee for its employee
+    "talent": set(),
+    "reviewer": set(),
+    "provider": set(),
+    "superuser": {"reward_a", "reward_pa", "reward_b"},
+    "agent_a": {"reward_a"},  # an agency its own rewards
+    "agent_b": {"reward_b"},
+}
+
+
+@pytest.fixture
+def rewarded(world, recruitment):
+    import datetime as dt
+    from decimal import Decimal
+
+    from rencai.policies.models import Policy
+    from rencai.recruitment.models import Reward, RewardScheme
+    from tests.recruitment.builders import make_placement
+
+    r, _agents = recruitment
+    city = world.regions["330800"]
+    policy = Policy.objects.create(
+        code="m-fund", name="引才资金M", region=city, kind="reward", budget_total=Decimal(10**7)
+    )
+    schemes = {
+        purpose: RewardScheme.objects.create(
+            code=f"m-{purpose}",
+            name=f"奖励方案{purpose}",
+            purpose=purpose,
+            region=city,
+            policy=policy,
+            effective_from=dt.date(2026, 1, 1),
+            amounts={"": "10000", "C": "50000"},
+        )
+        for purpose in ("agency_placement", "platform_enterprise")
+    }
+    p = {
+        "placement_a": make_placement(world.talent_a, world.enterprise_a),
+        "placement_b": make_placement(world.talent_b, world.enterprise_b),
+    }
+    for key, placement, purpose, beneficiary in (
+        ("reward_a", "placement_a", "agency_placement", {"agency": r["agency_a"]}),
+        ("reward_pa", "placement_a", "platform_enterprise", {"enterprise": world.enterprise_a}),
+        ("reward_b", "placement_b", "agency_placement", {"agency": r["agency_b"]}),
+    ):
+        p[key] = Reward.objects.create(
+            scheme=schemes[purpose],
+            placement=p[placement],
+            purpose=purpose,
+            year=2026,
+            amount=Decimal("10000"),
+            reservation_reference=f"m-{key}",
+            **beneficiary,
+        )
+    return p
+
+
+def _items(response) -> list:
+    body = response.json()
+    return body["items"] if isinstance(body, dict) else body
+
+
+@pytest.mark.parametrize("role", REC_ROLES)
+def test_placements_and_rewards_pages_and_api_follow_scope(world, recruitment, rewarded, role):
+    _r, agents = recruitment
+    client = _rec_client(world, agents, role)
+    user = _rec_user(world, agents, role)
+    talent_names = {"placement_a": world.talent_a.name, "placement_b": world.talent_b.name}
+    seen_talents = {talent_names[key] for key in PLACEMENTS_SEEN[role]} | {
+        rewarded[key].placement.talent.name for key in REWARDS_SEEN[role]
+    }
+    for url_name, attribute, table in (
+        ("recruitment:placement_list", "data-placement", PLACEMENTS_SEEN),
+        ("recruitment:reward_list", "data-reward", REWARDS_SEEN),
+    ):
+        response = client.get(reverse(url_name))
+        html = response.content.decode()
+        assert response.status_code in ((200,) if table[role] else (200, 403)), url_name
+        assert _ids(html, attribute) == {rewarded[key].pk for key in table[role]}, url_name
+        for name in set(talent_names.values()) - seen_talents:
+            assert name not in html, (url_name, name)
+    for key in ("reward_a", "reward_pa", "reward_b"):
+        response = client.get(reverse("recruitment:reward_detail", args=[rewarded[key].pk]))
+        from rencai.core.access import Action, may
+
+        refused = (404,) if may(user, Action.BROWSE_RECRUITMENT) else (403, 404)
+        assert response.status_code in ((200,) if key in REWARDS_SEEN[role] else refused), key
+        if response.status_code != 200:
+            assert rewarded[key].placement.talent.name not in response.content.decode(), key
+    if user.role == "intermediary":
+        return  # agencies work in the pages; their logins hold no API token
+    api = api_client(world, role)
+    for path, table in (("/placements", PLACEMENTS_SEEN), ("/rewards", REWARDS_SEEN)):
+        response = api.get(f"{REC_API}{path}")
+        if response.status_code == 403:
+            assert not table[role], path
+            continue
+        assert {item["id"] for item in _items(response)} == {rewarded[key].pk for key in table[role]}, path
+    for key in ("reward_a", "reward_pa", "reward_b"):
+        response = api.get(f"{REC_API}/rewards/{rewarded[key].pk}")
+        assert response.status_code in ((200,) if key in REWARDS_SEEN[role] else (403, 404)), key

@@ -56,6 +56,9 @@ STATE_CONFLICTS = {
     ErrorCode.NOTICE_NOT_OVER,
     ErrorCode.QUOTA_EXCEEDED,
     ErrorCode.INTEGRITY_VETO,
+    ErrorCode.ALREADY_REFERRED,
+    ErrorCode.NOT_CONFIRMED,
+    ErrorCode.CAP_REACHED,
 }
 
 
@@ -155,12 +158,14 @@ def _mount() -> None:
     from rencai.evaluation.api import router as evaluation_router
     from rencai.onestop.api import router as onestop_router
     from rencai.policies.api import router as policies_router
+    from rencai.recruitment.api import router as recruitment_router
     from rencai.registry.api import router as registry_router
 
     api.add_router("/registry/", registry_router)
     api.add_router("/policies/", policies_router)
     api.add_router("/", onestop_router)  # /api/services/…, /api/cards/verify
     api.add_router("/evaluation/", evaluation_router)
+    api.add_router("/recruitment/", recruitment_router)
 
 
 _mount()

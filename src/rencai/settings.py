@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rencai.policies",
     "rencai.onestop",
     "rencai.evaluation",
+    "rencai.recruitment",
 ]
 
 MIDDLEWARE = [

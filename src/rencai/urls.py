@@ -17,6 +17,7 @@ urlpatterns = [
     path("policies/", include("rencai.policies.urls")),
     path("services/", include("rencai.onestop.urls")),
     path("evaluation/", include("rencai.evaluation.urls")),
+    path("recruitment/", include("rencai.recruitment.urls")),
     # the public notice (公示) and its objection form: no login (the views carry no login_required)
     path("notice/", include((notice_urlpatterns, "notice"))),
     path("", include("rencai.core.urls")),

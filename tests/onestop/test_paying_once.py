@@ -13,7 +13,14 @@ from rencai.onestop import services
 from rencai.onestop.models import Application, Material, StepTask
 from rencai.policies import ledger
 from rencai.policies.matching import run_match
-from rencai.policies.models import BudgetAccount, Entitlement, Policy, Reservation
+from rencai.policies.models import (
+    BudgetAccount,
+    Entitlement,
+    Policy,
+    PolicyVersion,
+    Reservation,
+    VersionStatus,
+)
 from tests import factories
 from tests.concurrency import at_once, on_postgresql
 from tests.onestop.builders import build_services, give_all_materials
@@ -22,10 +29,25 @@ pytestmark = pytest.mark.django_db
 
 
 def _reward_policy(**budget) -> Policy:
+    """The window's `platform_reward` item paying per talent, as these ledger tests need a policy that both
+    routes pay. The demo's platform-enterprise reward is now a budget without a version (recruitment pays it
+    per enterprise and year under its cap), so the per-talent version is given back here, for the test."""
     policy = Policy.objects.get(code="platform-enterprise-reward")
     for field, value in budget.items():
         setattr(policy, field, Decimal(value))
+    policy.service_item_code = "platform_reward"
     policy.save()
+    PolicyVersion.objects.get_or_create(
+        policy=policy,
+        number=1,
+        defaults={
+            "effective_from": dt.date(2017, 5, 1),
+            "eligibility_rule": 'talent.employer_is_platform && talent.tier in ["A", "B", "C", "D"]',
+            "amount_rule": 'talent.tier == "A" ? 1000000 : (talent.tier == "B" ? 500000 : '
+            '(talent.tier == "C" ? 200000 : 50000))',
+            "status": VersionStatus.ISSUED,
+        },
+    )
     return policy
 
 

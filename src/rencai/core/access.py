@@ -58,7 +58,7 @@ ROLE_SCOPES: dict[str, Scope] = {
     Role.TALENT: Scope.SELF,
     Role.REVIEWER: Scope.ASSIGNED,
     Role.PROVIDER: Scope.NONE,
-    Role.INTERMEDIARY: Scope.NONE,
+    Role.INTERMEDIARY: Scope.ASSIGNED,  # an agency's users: their agency's referrals
 }
 
 
@@ -195,6 +195,14 @@ class Action(TextChoices):
     SCORE_CASE = "score_case", _("评审打分")
     ANSWER_OBJECTION = "answer_objection", _("办理公示异议")
     NOMINATE_CTO = "nominate_cto", _("推荐首席技术官")
+    # recruitment
+    BROWSE_RECRUITMENT = "browse_recruitment", _("浏览招才引智")
+    MANAGE_RECRUITMENT = "manage_recruitment", _("管理工作站、推介会、中介机构和引才奖励")
+    POST_DEMAND = "post_demand", _("发布人才需求")
+    REVIEW_DEMAND = "review_demand", _("审核人才需求")
+    REFER_CANDIDATE = "refer_candidate", _("推荐人才（中介机构）")
+    RECORD_LEAD = "record_lead", _("登记推介会和工作站线索")
+    SETTLE_REWARDS = "settle_rewards", _("结算引才奖励")
     # accounts
     USE_API = "use_api", _("使用 API 令牌")
 
@@ -272,6 +280,14 @@ def _own_enterprise_row(user, obj) -> bool:
 
 def _own_enterprise_rows(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else queryset.none()
+
+
+def _station_operator(user, obj) -> bool:
+    """An organization officer who sees the row's region, or an operator of the row's station."""
+    station = obj if hasattr(obj, "operators") else getattr(obj, "station", None)
+    if station is not None and station.operators.filter(pk=user.pk).exists():
+        return True
+    return user.role in ORG and _region_of_obj_visible(user, obj)
 
 
 def _own_department(user, obj) -> bool:
@@ -518,6 +534,50 @@ RULES: dict[Action, Right] = {
         check=_employee_of_user,
         superuser=False,
         hide_refused_object=True,
+    ),
+    # Recruitment (招才引智). Officers and enterprises browse within their scope; an agency's users see their
+    # agency's referrals (Scope.ASSIGNED through AgencyMember).
+    Action.BROWSE_RECRUITMENT: Right(
+        REGISTRY_READERS | {Role.INTERMEDIARY}, ("无权查看招才引智信息", "You may not see recruitment")
+    ),
+    Action.MANAGE_RECRUITMENT: Right(
+        ORG,
+        ("只有组织部门可以管理招才引智", "Only organization departments may manage recruitment"),
+        check=_region_of_obj_visible,
+        narrow=_own_region_rows,
+        object_refusal=("只能管理本辖区的招才引智", "You may only manage recruitment of your own region"),
+    ),
+    Action.POST_DEMAND: Right(
+        frozenset({Role.ENTERPRISE}),
+        ("只有用人单位可以发布人才需求", "Only an enterprise may post demands"),
+        check=_own_enterprise_row,
+        narrow=_own_enterprise_rows,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    Action.REVIEW_DEMAND: Right(
+        ORG,
+        ("只有组织部门可以审核人才需求", "Only organization departments may review demands"),
+        check=can_see,
+        hide_refused_object=True,
+    ),
+    Action.REFER_CANDIDATE: Right(
+        frozenset({Role.INTERMEDIARY}),
+        ("只有签约中介机构可以推荐人才", "Only contracted agencies may refer candidates"),
+        check=can_see,
+        superuser=False,
+        hide_refused_object=True,
+    ),
+    # Leads are recorded by the organization departments and by the operators of the station that met them
+    Action.RECORD_LEAD: Right(
+        ORG | {Role.INTERMEDIARY},
+        ("无权登记引才线索", "You may not record leads"),
+        check=_station_operator,
+        hide_refused_object=True,
+    ),
+    Action.SETTLE_REWARDS: Right(
+        frozenset({Role.CITY_ORG_DEPT}),
+        ("引才奖励由市委组织部结算", "Only the city organization department settles rewards"),
     ),
     # The API serves systems: officers' and enterprises' own software, providers' card readers. Talents,
     # reviewers and intermediaries work in the pages; their home page offers no token.

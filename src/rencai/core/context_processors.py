@@ -15,6 +15,7 @@ NAVIGATION = [
     ("registry:enterprise_list", _("企业"), Action.BROWSE_REGISTRY),
     ("registry:platform_list", _("人才平台"), Action.BROWSE_REGISTRY),
     ("registry:achievement_list", _("成果"), Action.BROWSE_REGISTRY),
+    ("registry:project_list", _("引进项目"), Action.BROWSE_REGISTRY),
     ("registry:academician_list", _("院士"), Action.SEARCH_REGION),
     ("registry:import", _("批量导入"), Action.IMPORT_REGISTRY),
     ("policies:policy_list", _("人才政策"), Action.BROWSE_POLICIES),
@@ -29,6 +30,7 @@ NAVIGATION = [
     ("onestop:provider_home", _("核验与兑付"), Action.REDEEM_VOUCHER),
     ("evaluation:index", _("人才评价"), Action.BROWSE_EVALUATION),
     ("evaluation:cto_register", _("首席技术官"), (Action.NOMINATE_CTO, Action.MANAGE_EVALUATION)),
+    ("recruitment:index", _("招才引智"), Action.BROWSE_RECRUITMENT),
     ("inbox", _("消息"), None),
 ]
 

@@ -73,6 +73,11 @@ class ErrorCode(TextChoices):
     NOTICE_NOT_OVER = "notice_not_over", _("公示期未满或异议未办结")
     QUOTA_EXCEEDED = "quota_exceeded", _("超过名额")
     INTEGRITY_VETO = "integrity_veto", _("存在诚信问题，一票否决")
+    # recruitment
+    ALREADY_REFERRED = "already_referred", _("该人才已由其他机构推荐")
+    CONSENT_MISSING = "consent_missing", _("缺少本人同意")
+    NOT_CONFIRMED = "not_confirmed", _("登记信息无法核实到岗")
+    CAP_REACHED = "cap_reached", _("已达奖励上限")
 
 
 class DomainError(Exception):

@@ -129,6 +129,9 @@ DEMO_POLICIES = [
         ],
         "35周岁以下全职硕士来衢五年内给予安家补贴。",
     ),
+    # The seed's reward of up to 1,000,000 yuan to platform enterprises is a budget, not a per-talent benefit:
+    # no version, so the matching never offers it to a talent; recruitment's platform-enterprise reward
+    # scheme pays from it, per enterprise and year under the 1,000,000 cap (`recruitment.services.rewards`)
     (
         "platform-enterprise-reward",
         CITY,
@@ -138,19 +141,11 @@ DEMO_POLICIES = [
         Decimal("5000000"),
         Decimal("3000000"),
         "",
-        "platform_reward",
+        "",
         None,
-        [
-            (
-                dt.date(2017, 5, 1),
-                None,
-                'talent.employer_is_platform && talent.tier in ["A", "B", "C", "D"] '
-                "&& talent.years_since_arrival <= 15",
-                'talent.tier == "A" ? 1000000 : (talent.tier == "B" ? 500000 : '
-                '(talent.tier == "C" ? 200000 : 50000))',
-            )
-        ],
-        "对平台型企业招才引才成效显著的，按近十五年引进人才的层次给予最高100万元重奖。",
+        [],
+        "对平台型企业招才引才成效显著的，按年度引进人才的层次核定奖励，每家企业每年最高100万元；"
+        "由招才引智的引才奖励方案按年结算、分期兑现。",
     ),
     (
         "researcher-venture",

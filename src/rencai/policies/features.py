@@ -67,6 +67,15 @@ SELECT h.talent_id, a.kind, CAST(a.achieved_on AS TEXT), CAST(ROUND(COALESCE(a.a
 FROM registry_achievementholder h
 JOIN registry_achievement a ON a.id = h.achievement_id
 """
+# The talents of each project (the lead and the team members) with its landing date
+PROJECTS_SQL = """
+SELECT talent_id, CAST(landed_on AS TEXT) FROM (
+    SELECT m.talent_id AS talent_id, p.landed_on AS landed_on FROM registry_projectmember m
+    JOIN registry_project p ON p.id = m.project_id
+    UNION ALL
+    SELECT lead_id AS talent_id, landed_on FROM registry_project
+) project_talents
+"""
 ACHIEVEMENT_SCHEMA = {"talent_id": pl.Int64, "kind": pl.Utf8, "achieved_on": pl.Date, "fen": pl.Int64}
 # feature -> the achievement kinds it counts; a granted patent was applied for, so it counts as applied too
 ACHIEVEMENT_COUNTS: dict[str, tuple[str, ...]] = {
@@ -198,6 +207,9 @@ def build_feature_frame(
         {"talent_id": pl.Int64, "started_on": pl.Date, "ended_on": pl.Date},
     )
     achievements = read_query(*_where(ACHIEVEMENTS_SQL, "h.talent_id", talent_ids), ACHIEVEMENT_SCHEMA)
+    projects = read_query(
+        *_where(PROJECTS_SQL, "talent_id", talent_ids), {"talent_id": pl.Int64, "landed_on": pl.Date}
+    )
     day = pl.lit(evaluation_date, dtype=pl.Date)
     months = (
         employments.filter(pl.col("started_on") <= day)
@@ -214,6 +226,14 @@ def build_feature_frame(
         .join(_list_feature(platforms, "kind", "platform_kinds"), on="talent_id", how="left")
         .join(months, on="talent_id", how="left")
         .join(_achievement_features(achievements, evaluation_date), on="talent_id", how="left")
+        .join(
+            projects.filter(pl.col("landed_on") <= day)
+            .select("talent_id")
+            .unique()
+            .with_columns(pl.lit(True).alias("arrived_with_project")),
+            on="talent_id",
+            how="left",
+        )
     )
     age = _months_between(pl.col("birth_date"), day) // 12
     return frame.select(
@@ -259,6 +279,7 @@ def build_feature_frame(
             pl.col(name).fill_null(0).clip(upper_bound=ACHIEVEMENT_YUAN_MAX).alias(name)
             for name in ACHIEVEMENT_SUMS
         ),
+        pl.col("arrived_with_project").fill_null(False),
     ).sort("talent_id")
 
 
@@ -282,7 +303,10 @@ SELECT (SELECT COUNT(*) FROM registry_talent), (SELECT MAX(id) FROM registry_tal
        (SELECT MAX(updated_at) FROM registry_talentplatform),
        (SELECT COUNT(*) FROM registry_enterprise), (SELECT MAX(id) FROM registry_enterprise),
        (SELECT COUNT(*) FROM registry_achievementholder), (SELECT MAX(id) FROM registry_achievementholder),
-       (SELECT MAX(updated_at) FROM registry_achievement)
+       (SELECT MAX(updated_at) FROM registry_achievement),
+       (SELECT COUNT(*) FROM registry_projectmember), (SELECT MAX(id) FROM registry_projectmember),
+       (SELECT MAX(updated_at) FROM registry_project),
+       (SELECT COUNT(*) FROM registry_project), (SELECT MAX(id) FROM registry_project)
 """
 TALENT_COUNT, TALENT_MAX_ID, TALENT_CHANGED, ENTERPRISE_CHANGED, PLATFORM_CHANGED = 1, 2, 3, 4, 13
 ENTERPRISE_COUNT, ENTERPRISE_MAX_ID = 14, 15
@@ -293,7 +317,11 @@ CHILD_TABLES = {  # table: position of its count (its highest id follows)
     "registry_platformmembership": 9,
     "registry_education": 11,
     "registry_achievementholder": 16,
+    "registry_projectmember": 19,
 }
+# a changed project (landing date, lead) changes its lead's and members' features; a new or deleted project
+# is counted like a child table (its lead is a talent of it)
+PROJECT_CHANGED, PROJECT_COUNT, PROJECT_MAX_ID = 21, 22, 23
 # Rows written by a transaction that committed after the cached state was read can carry an `updated_at`
 # older than the state's latest (clock skew between processes, long imports): re-read that much history.
 # A registry written in bulk within this margin (more than INCREMENTAL_LIMIT talents) is rebuilt whole.
@@ -367,6 +395,11 @@ def changed_talent_ids(old: tuple, new: tuple) -> list[int] | None:
             changed.update(row[0] for row in cursor.fetchall())
         if old[ACHIEVEMENT_CHANGED] != new[ACHIEVEMENT_CHANGED]:
             changed.update(_holders_of_changed_achievements(cursor, old[ACHIEVEMENT_CHANGED]))
+        cursor.execute("SELECT COUNT(*) FROM registry_project WHERE id > %s", [old[PROJECT_MAX_ID] or 0])
+        if new[PROJECT_COUNT] - old[PROJECT_COUNT] != cursor.fetchone()[0]:
+            return None  # a project was deleted: whose lead it had, the table no longer says
+        if old[PROJECT_CHANGED] != new[PROJECT_CHANGED]:
+            changed.update(_talents_of_changed_projects(cursor, old[PROJECT_CHANGED]))
         for table, position in CHILD_TABLES.items():
             old_max = old[position + 1] or 0
             cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE id > %s", [old_max])
@@ -389,6 +422,21 @@ def _holders_of_changed_achievements(cursor, latest) -> list[int]:
         f"SELECT DISTINCT talent_id FROM registry_achievementholder WHERE achievement_id IN ({achievements}) "
         f"LIMIT {INCREMENTAL_LIMIT + 1}",
         params,
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _talents_of_changed_projects(cursor, latest) -> list[int]:
+    """The leads and members of the projects changed since `latest` (all projects' when there was none).
+    A lead replaced by an update is read again through its talent's `updated_at` (registry.projects)."""
+    projects, params = "SELECT id FROM registry_project", []
+    if latest is not None:
+        projects += " WHERE updated_at > %s"
+        params.append(_since(latest))
+    cursor.execute(
+        f"SELECT talent_id FROM registry_projectmember WHERE project_id IN ({projects}) "
+        f"UNION SELECT lead_id FROM registry_project WHERE id IN ({projects}) LIMIT {INCREMENTAL_LIMIT + 1}",
+        params * 2,
     )
     return [row[0] for row in cursor.fetchall()]
 

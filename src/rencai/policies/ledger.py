@@ -181,11 +181,14 @@ class Charge:
     policy_id: int
     talent_id: int
     amount: Decimal
+    reference: str = ""  # this reservation's own reference (a reward's); the batch's when empty
 
 
 def reserve_many(charges: list[Charge], *, year: int, source: ReservationSource, reference: str) -> None:
     """The matching run's reservations in bulk: the run holds the locks of its policies (`lock_policies`)
-    and planned within the remaining budget; the accounts' constraint still refuses any overspend."""
+    and planned within the remaining budget; the accounts' constraint still refuses any overspend, and the
+    one-held-per-talent-and-policy index any talent the caller did not leave out. A charge may carry its
+    own reference (a recruitment reward's), so that it can be released on its own later."""
     from rencai.core.bulk import bulk_insert
 
     charges = [c for c in charges if c.amount > 0]
@@ -202,7 +205,16 @@ def reserve_many(charges: list[Charge], *, year: int, source: ReservationSource,
         "policies_reservation",
         ["policy_id", "talent_id", "budget_year", "amount", "source", "reference", "status", "created_at"],
         [
-            (c.policy_id, c.talent_id, year, c.amount, source, reference, ReservationStatus.HELD, now)
+            (
+                c.policy_id,
+                c.talent_id,
+                year,
+                c.amount,
+                source,
+                c.reference or reference,
+                ReservationStatus.HELD,
+                now,
+            )
             for c in charges
         ],
     )

@@ -14,6 +14,7 @@ from rencai.core.errors import ValidationFailed
 from rencai.core.widgets import PlainSelect
 from rencai.registry import choices as c
 from rencai.registry.achievements import AchievementInput, split_holders
+from rencai.registry.projects import ProjectInput, split_talents
 from rencai.registry.selectors import AchievementFilters, TalentFilters
 from rencai.registry.services import EnterpriseInput, TalentInput
 
@@ -370,4 +371,55 @@ class AchievementForm(ServiceForm):
             level=data["level"],
             enterprise_credit_code=data["enterprise_credit_code"],
             region_code=data["region"],
+        )
+
+
+class ProjectForm(ServiceForm):
+    """Register or change a project (带着项目入驻): its lead and team by talent number or ID number."""
+
+    name = forms.CharField(label=_("项目名称"), max_length=200)
+    lead = forms.CharField(label=_("项目带头人"), max_length=24, help_text=_("人才编号或证件号码"))
+    members = forms.CharField(
+        label=_("团队成员"),
+        max_length=4000,
+        required=False,
+        help_text=_("人才编号或证件号码，多位以“、”或“;”分隔"),
+    )
+    industry = forms.ChoiceField(label=_("行业"), choices=c.Industry.choices)
+    investment = forms.DecimalField(
+        label=_("投资额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    landed_on = forms.DateField(label=_("落地日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    company_credit_code = forms.ChoiceField(label=_("注册企业"), required=False)
+    region_code = forms.ChoiceField(label=_("落地区划"))
+
+    def __init__(self, data=None, *, regions, enterprises, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region_code"].choices = [(r.code, region_label(r)) for r in regions]
+        self.fields["company_credit_code"].choices = [("", _("无")), *enterprises]
+
+    @staticmethod
+    def initial_for(project, members: str) -> dict:
+        return {
+            "name": project.name,
+            "lead": str(project.lead_id),
+            "members": members,
+            "industry": project.industry,
+            "investment": project.investment,
+            "landed_on": project.landed_on,
+            "company_credit_code": project.company.credit_code if project.company else "",
+            "region_code": project.region.code,
+        }
+
+    def project_input(self) -> ProjectInput:
+        data = self.cleaned_data
+        return ProjectInput(
+            name=data["name"],
+            region_code=data["region_code"],
+            lead=data["lead"],
+            industry=data["industry"],
+            landed_on=data["landed_on"],
+            members=split_talents(data["members"]),
+            investment=data["investment"],
+            company_credit_code=data["company_credit_code"],
         )

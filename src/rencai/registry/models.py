@@ -440,3 +440,56 @@ class ImportBatch(models.Model):
                 condition=Q(outcome__in=["applied", "partial", "rejected"]), name="import_batch_outcome_valid"
             ),
         ]
+
+
+class Project(models.Model):
+    """A project a talent brought to Quzhou (带着项目入驻): its lead, team, investment and the company
+    registered for it. "Arrived with a project" is then a registry fact policies can read."""
+
+    tenancy = Tenancy(region="region", enterprise="company")
+
+    name = models.CharField(_("项目名称"), max_length=200)
+    region = models.ForeignKey("core.Region", verbose_name=_("落地区划"), on_delete=models.PROTECT)
+    lead = models.ForeignKey(
+        Talent, verbose_name=_("项目带头人"), on_delete=models.PROTECT, related_name="led_projects"
+    )
+    company = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("注册企业"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+    )
+    investment = models.DecimalField(_("投资额（元）"), max_digits=14, decimal_places=2, default=0)
+    industry = models.CharField(_("行业"), max_length=20, choices=c.Industry.choices)
+    landed_on = models.DateField(_("落地日期"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("引进项目")
+        verbose_name_plural = _("引进项目")
+        ordering = ["-landed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(investment__gte=0), name="project_investment_non_negative")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectMember(models.Model):
+    """A talent of a project's team (the lead is a member too)."""
+
+    tenancy = Tenancy(
+        region="talent__region", enterprise="talent__current_employer", person="talent__account"
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    talent = models.ForeignKey(Talent, on_delete=models.CASCADE, related_name="project_memberships")
+    role = models.CharField(_("角色"), max_length=50, blank=True)
+    joined_on = models.DateField(_("加入日期"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "talent"], name="project_member_once")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rencai.registry import achievement_views, export_views, import_views, views
+from rencai.registry import achievement_views, export_views, import_views, project_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -25,6 +25,9 @@ urlpatterns = [
     path("achievements/new/", achievement_views.achievement_create, name="achievement_create"),
     path("achievements/<int:pk>/edit/", achievement_views.achievement_edit, name="achievement_edit"),
     path("achievements/<int:pk>/delete/", achievement_views.achievement_delete, name="achievement_delete"),
+    path("projects/", project_views.project_list, name="project_list"),
+    path("projects/new/", project_views.project_form, name="project_create"),
+    path("projects/<int:pk>/edit/", project_views.project_form, name="project_edit"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<int:pk>/", import_views.import_report, name="import_report"),
 ]

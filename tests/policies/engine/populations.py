@@ -71,6 +71,8 @@ def _achievements(choose) -> dict:
     values["patents_applied"] = values["patents_granted"] + choose("patents_applied", [0, 1, 2])
     values["transfer_income_3y"] = choose("transfer_income_3y", [0, 1, 99_999, 100_000, 500_000, 2_000_000])
     values["venture_tax_3y"] = choose("venture_tax_3y", [0, 50_000, 1_000_000, 10**12])
+    # drawn last, from the same generator: the features drawn before keep their sequence
+    values["arrived_with_project"] = choose("arrived_with_project", [False, True])
     return values
 
 

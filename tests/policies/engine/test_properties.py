@@ -37,6 +37,7 @@ BOOL_FEATURES = [
     "employer_is_platform",
     "employer_is_high_tech",
     "is_researcher_venture",
+    "arrived_with_project",
 ]
 STRING_FEATURES = list(DOMAINS)
 LIST_FEATURES = {"programmes": PROGRAMME_VALUES, "platform_kinds": PLATFORM_VALUES}

@@ -53,6 +53,7 @@ EXPECTED_TYPES = {
     "projects": "int",
     "transfer_income_3y": "int",
     "venture_tax_3y": "int",
+    "arrived_with_project": "bool",
 }
 
 

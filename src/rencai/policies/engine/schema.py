@@ -370,6 +370,13 @@ _FEATURE_LIST = [
         description_en="tax paid by the talent's venture in the three years up to the evaluation date, in "
         "whole yuan",
     ),
+    # Projects (带着项目入驻, registry.Project): the talent leads or is on the team of a project that landed
+    # in Quzhou on or before the evaluation date.
+    Feature(
+        "arrived_with_project", BOOL, label_zh="带项目入驻", label_en="arrived with a project", default=False,
+        values=YES_NO, description_zh="是否为评估日前已落地引进项目的带头人或团队成员",
+        description_en="leads or is on the team of a project landed on or before the evaluation date",
+    ),
 ]  # fmt: skip
 
 FEATURES: Mapping[str, Feature] = MappingProxyType({f.name: f for f in _FEATURE_LIST})

@@ -93,7 +93,7 @@ FORM_FIELDS = (
     "employer_is_platform", "employer_is_high_tech", "is_researcher_venture", "platform_kinds",
     "employer_industry", "employer_size", "nationality", "gender", "status", "arrival_date",
     "patents_applied", "patents_granted", "tech_transfers", "transfer_income_3y", "new_products", "standards",
-    "awards", "projects", "venture_tax_3y",
+    "awards", "projects", "venture_tax_3y", "arrived_with_project",
 )  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""Recruitment (招才引智): demands, stations and events, intermediaries and referrals, placements, rewards."""

@@ -1,0 +1,1 @@
+"""Forms of the recruitment app, one module per sub-domain."""

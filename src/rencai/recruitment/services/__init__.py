@@ -1,0 +1,1 @@
+"""Every write of the recruitment app, one module per sub-domain."""
