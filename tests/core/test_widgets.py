@@ -43,3 +43,22 @@ def test_filter_forms_use_it_and_keep_the_selected_value_and_the_language(world)
     assert '<option value="330881" selected>江山市</option>' in html
     with translation.override("en"):
         assert '<option value="professional" selected>Professional' in str(form["team"])
+
+
+def test_a_date_picker_shows_a_stored_date_in_chinese_and_in_english():
+    """A date input reads only YYYY-MM-DD: Chinese formats dates 2026/12/07 first, which left the talent
+    form's arrival date empty on edit (and refused on save)."""
+    import datetime as dt
+
+    from django import forms
+    from django.utils import translation
+
+    from rencai.core.widgets import DateInput
+
+    class Form(forms.Form):
+        day = forms.DateField(widget=DateInput())
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            html = str(Form(initial={"day": dt.date(2026, 12, 7)})["day"])
+        assert 'type="date"' in html and 'value="2026-12-07"' in html

@@ -62,7 +62,8 @@ def test_the_registry_must_confirm_every_fact_and_the_refusal_lists_what_it_lack
     assert "已离开衢州" in refused.value.message_zh and "not place the talent in Quzhou" in str(refused.value)
     assert not Placement.objects.exists()
 
-    # employed there by the profile but without an open employment in the history: still refused
+    # the registry's current employer is the fact (an import records no history row): confirmed, dated
+    # by the talent's arrival in Quzhou
     talent.status, talent.departed_on, talent.region, talent.current_employer = (
         "active",
         None,
@@ -70,12 +71,10 @@ def test_the_registry_must_confirm_every_fact_and_the_refusal_lists_what_it_lack
         world.enterprise_a,
     )
     talent.save()
-    with pytest.raises(DomainError) as refused:
-        placement_confirm_for(
-            actor=world.users["city_org_dept"], talent=talent, enterprise=world.enterprise_a
-        )
-    assert [d["field"] for d in refused.value.details] == ["employment"]
-    assert not Placement.objects.exists()
+    placement = placement_confirm_for(
+        actor=world.users["city_org_dept"], talent=talent, enterprise=world.enterprise_a
+    )
+    assert placement.arrived_on == talent.arrival_date
 
 
 def test_a_confirmed_direct_arrival_is_placed_once_and_audited(world):

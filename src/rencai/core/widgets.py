@@ -47,3 +47,13 @@ class PlainSelect(forms.Select):
             _attributes(widget["attrs"]),
             mark_safe("".join(groups)),
         )
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value must be ISO (YYYY-MM-DD) whatever the language: Chinese formats
+    dates as 2026/12/07 first, which a date input cannot read, so a stored date would show empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rencai.core.errors import ValidationFailed
 from rencai.core.validators import InvalidValue, parse_id_number
+from rencai.core.widgets import DateInput
 from rencai.policies.models import PolicyKind, PolicyVersion
 
 RULE_FIELDS = {"eligibility_rule": "bool", "amount_rule": "number"}
@@ -40,8 +41,8 @@ class DraftVersionForm(forms.ModelForm):
         widgets = {
             "eligibility_rule": forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
             "amount_rule": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-            "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "effective_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "effective_from": DateInput(),
+            "effective_to": DateInput(),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rencai.core.countries import CHINA, country_choices
 from rencai.core.errors import ValidationFailed
-from rencai.core.widgets import PlainSelect
+from rencai.core.widgets import DateInput, PlainSelect
 from rencai.registry import choices as c
 from rencai.registry.achievements import AchievementInput, split_holders
 from rencai.registry.projects import ProjectInput, split_talents
@@ -172,7 +172,7 @@ class TalentForm(ServiceForm):
         label=_("出生日期"),
         required=False,
         help_text=_("仅护照持有人填写；身份证号已含出生日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     gender = forms.ChoiceField(
         label=_("性别"),
@@ -196,7 +196,7 @@ class TalentForm(ServiceForm):
     employment_type = forms.ChoiceField(
         label=_("引才方式"), required=False, choices=[("", "—"), *c.EmploymentType.choices]
     )
-    arrival_date = forms.DateField(label=_("来衢日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrival_date = forms.DateField(label=_("来衢日期"), widget=DateInput())
     is_researcher_venture = forms.BooleanField(label=_("科研人员在职/离岗创业"), required=False)
 
     problem_fields = {"employer_credit_code": "employer"}
@@ -314,7 +314,7 @@ class AchievementForm(ServiceForm):
     reference = forms.CharField(
         label=_("编号"), max_length=64, required=False, help_text=_("专利号、标准号或合同编号，可空")
     )
-    achieved_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    achieved_on = forms.DateField(label=_("日期"), widget=DateInput())
     amount = forms.DecimalField(
         label=_("金额（元）"),
         required=False,
@@ -389,7 +389,7 @@ class ProjectForm(ServiceForm):
     investment = forms.DecimalField(
         label=_("投资额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
-    landed_on = forms.DateField(label=_("落地日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    landed_on = forms.DateField(label=_("落地日期"), widget=DateInput())
     company_credit_code = forms.ChoiceField(label=_("注册企业"), required=False)
     region_code = forms.ChoiceField(label=_("落地区划"))
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.models import Region
+from rencai.core.widgets import DateInput
 from rencai.evaluation.choices import ObjectionPoint
 from rencai.evaluation.models import Round, Scheme
 from rencai.evaluation.services.notices import MAX_NOTICE_DAYS, MAX_STATEMENT
@@ -28,7 +29,7 @@ class RoundForm(forms.Form):
     scheme = forms.ModelChoiceField(queryset=Scheme.objects.none(), label=_("评价方案"))
     name = forms.CharField(label=_("批次名称"), max_length=200)
     region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("组织区划"))
-    opens_on = forms.DateField(label=_("申报开始"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("申报开始"), widget=DateInput())
 
     def __init__(self, *args, schemes, regions, **kwargs):
         super().__init__(*args, **kwargs)

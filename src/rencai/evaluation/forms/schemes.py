@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.models import Region
+from rencai.core.widgets import DateInput
 from rencai.evaluation.choices import EvaluatorKind, IndicatorBasis, IndicatorSource, Purpose
 from rencai.evaluation.services.schemes import TIER_ORDER, IndicatorInput, SchemeInput
 from rencai.registry.choices import Programme, Team
@@ -30,7 +31,7 @@ class SchemeForm(forms.Form):
     team = forms.ChoiceField(
         label=_("人才队伍"), choices=[("", _("（不限）")), *Team.choices], required=False
     )
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     pass_score = forms.DecimalField(
         label=_("通过分数"), min_value=0, max_value=100, decimal_places=2, initial=Decimal("60")
     )
@@ -160,6 +161,4 @@ def indicator_inputs(formset) -> tuple[list[IndicatorInput], list[int]]:
 
 
 class NewVersionForm(forms.Form):
-    effective_from = forms.DateField(
-        label=_("新版本生效日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = forms.DateField(label=_("新版本生效日期"), widget=DateInput())

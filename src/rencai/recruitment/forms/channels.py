@@ -4,13 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rencai.accounts.models import User
+from rencai.core.widgets import DateInput
 from rencai.recruitment.choices import LeadOutcome
 from rencai.recruitment.models import Candidate, Demand, Station
 from rencai.recruitment.services.channels import MAX_TEXT
 from rencai.registry.choices import Degree, Industry
 from rencai.registry.models import Enterprise
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class StationForm(forms.Form):

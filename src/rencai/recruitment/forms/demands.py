@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.models import Region
+from rencai.core.widgets import DateInput
 from rencai.recruitment.choices import Place, WorkMode
 from rencai.recruitment.selectors import DemandFilters
 from rencai.recruitment.services.demands import MAX_DESCRIPTION, MAX_TITLE
@@ -24,7 +25,7 @@ class DemandForm(forms.Form):
     salary_max = forms.IntegerField(label=_("年薪上限（元）"))
     place = forms.ChoiceField(label=_("工作地点"), choices=Place.choices, initial=Place.LOCAL)
     work_mode = forms.ChoiceField(label=_("引才方式"), choices=WorkMode.choices, initial=WorkMode.FULL_TIME)
-    expires_on = forms.DateField(label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label=_("有效期至"), widget=DateInput())
     description = forms.CharField(
         label=_("岗位说明"),
         required=False,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rencai.core.models import Region
+from rencai.core.widgets import DateInput
 from rencai.recruitment.choices import ReferralState
 from rencai.registry.choices import Degree, Industry, Tier
 
@@ -51,12 +52,8 @@ class AgencyForm(forms.Form):
     name = forms.CharField(label=_("机构名称"), max_length=200, required=False)
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
     region = forms.ModelChoiceField(label=_("签约区划"), queryset=Region.objects.none(), required=False)
-    contract_starts = forms.DateField(
-        label=_("合同开始"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
-    contract_ends = forms.DateField(
-        label=_("合同结束"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
+    contract_starts = forms.DateField(label=_("合同开始"), widget=DateInput(), required=False)
+    contract_ends = forms.DateField(label=_("合同结束"), widget=DateInput(), required=False)
     target_count = forms.IntegerField(label=_("目标引才人数"), min_value=0, required=False)
     active = forms.BooleanField(label=_("合作中"), required=False, initial=True)
 

@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from rencai.core.access import Action, restrict
 from rencai.core.models import Region
+from rencai.core.widgets import DateInput
 from rencai.policies.models import Policy
 from rencai.recruitment.choices import RewardPurpose
 from rencai.registry.choices import Tier
 
 
 def _stages(text: str) -> list[list[int]] | str:
-    """"50:0, 50:12" as [[50, 0], [50, 12]]; the text itself when it does not parse (the service says)."""
+    """ "50:0, 50:12" as [[50, 0], [50, 12]]; the text itself when it does not parse (the service says)."""
     try:
         return [
             [int(p), int(m)]
@@ -27,10 +28,8 @@ class RewardSchemeForm(forms.Form):
     purpose = forms.ChoiceField(label=_("奖励类别"), choices=RewardPurpose.choices)
     region = forms.ModelChoiceField(label=_("发布区划"), queryset=Region.objects.none())
     policy = forms.ModelChoiceField(label=_("资金来源政策"), queryset=Policy.objects.none())
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    effective_to = forms.DateField(
-        label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = forms.DateField(label=_("生效日期"), widget=DateInput())
+    effective_to = forms.DateField(label=_("失效日期"), required=False, widget=DateInput())
     amount_A = forms.DecimalField(label=_("A类（元）"), required=False, min_value=0, decimal_places=2)
     amount_B = forms.DecimalField(label=_("B类（元）"), required=False, min_value=0, decimal_places=2)
     amount_C = forms.DecimalField(label=_("C类（元）"), required=False, min_value=0, decimal_places=2)

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recruitment', '0002_demand_published_order'),
-        ('registry', '0009_projects'),
+        ("recruitment", "0002_demand_published_order"),
+        ("registry", "0009_projects"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['created_at'], include=('demand', 'state'), name='referral_funnel'),
+            model_name="referral",
+            index=models.Index(fields=["created_at"], include=("demand", "state"), name="referral_funnel"),
         ),
     ]

@@ -5,37 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_jobs'),
-        ('recruitment', '0003_funnel_indexes'),
-        ('registry', '0009_projects'),
+        ("core", "0008_jobs"),
+        ("recruitment", "0003_funnel_indexes"),
+        ("registry", "0009_projects"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(condition=models.Q(('state', 'published')), fields=['team'], name='demand_pub_team'),
+            model_name="demand",
+            index=models.Index(
+                condition=models.Q(("state", "published")), fields=["team"], name="demand_pub_team"
+            ),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(condition=models.Q(('state', 'published')), fields=['tier_sought'], name='demand_pub_tier_sought'),
+            model_name="demand",
+            index=models.Index(
+                condition=models.Q(("state", "published")),
+                fields=["tier_sought"],
+                name="demand_pub_tier_sought",
+            ),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(condition=models.Q(('state', 'published')), fields=['degree'], name='demand_pub_degree'),
+            model_name="demand",
+            index=models.Index(
+                condition=models.Q(("state", "published")), fields=["degree"], name="demand_pub_degree"
+            ),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(condition=models.Q(('state', 'published')), fields=['place'], name='demand_pub_place'),
+            model_name="demand",
+            index=models.Index(
+                condition=models.Q(("state", "published")), fields=["place"], name="demand_pub_place"
+            ),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(condition=models.Q(('state', 'published')), fields=['work_mode'], name='demand_pub_work_mode'),
+            model_name="demand",
+            index=models.Index(
+                condition=models.Q(("state", "published")), fields=["work_mode"], name="demand_pub_work_mode"
+            ),
         ),
         migrations.AddIndex(
-            model_name='demand',
-            index=models.Index(condition=models.Q(('state', 'published')), fields=['region'], name='demand_pub_region'),
+            model_name="demand",
+            index=models.Index(
+                condition=models.Q(("state", "published")), fields=["region"], name="demand_pub_region"
+            ),
         ),
     ]

@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recruitment', '0004_demand_filter_indexes'),
-        ('registry', '0009_projects'),
+        ("recruitment", "0004_demand_filter_indexes"),
+        ("registry", "0009_projects"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['agency', 'created_at'], include=('id', 'demand', 'state'), name='referral_funnel_agency'),
+            model_name="referral",
+            index=models.Index(
+                fields=["agency", "created_at"],
+                include=("id", "demand", "state"),
+                name="referral_funnel_agency",
+            ),
         ),
     ]

@@ -81,7 +81,10 @@ def _open_employment(talent: Talent, enterprise: Enterprise) -> Employment | Non
 
 
 def registry_lacks(talent: Talent, enterprise: Enterprise) -> list[Problem]:
-    """What the registry lacks for `talent` to be placed at `enterprise` (empty: the arrival is confirmed)."""
+    """What the registry lacks for `talent` to be placed at `enterprise` (empty: the arrival is confirmed).
+
+    The talent's current employer is the fact (what an import or the talent form records); an open
+    employment in the history, when there is one, only dates the arrival (`_place`)."""
     lacks = []
     if talent.status != TalentStatus.ACTIVE:
         lacks.append(
@@ -93,14 +96,6 @@ def registry_lacks(talent: Talent, enterprise: Enterprise) -> list[Problem]:
                 "current_employer",
                 f"人才库中该人才的现工作单位不是{enterprise.name}",
                 f"The registry does not show {enterprise.name} as the talent's current employer",
-            )
-        )
-    elif _open_employment(talent, enterprise) is None:
-        lacks.append(
-            problem(
-                "employment",
-                "人才库中没有该人才在该单位的在职工作经历",
-                "The registry has no current employment of the talent at the enterprise",
             )
         )
     if not _in_quzhou(talent):
@@ -237,6 +232,12 @@ def _candidate_pairs(today: dt.date) -> set[tuple[int, int]]:
             talent__status=TalentStatus.ACTIVE,
             talent__current_employer=F("enterprise"),
         ).values_list("talent_id", "enterprise_id")
+    )
+    # a talent registered as arriving recently with an employer (an import or the form, no history row)
+    pairs.update(
+        employed.filter(arrival_date__gte=since, arrival_date__lte=today).values_list(
+            "pk", "current_employer_id"
+        )
     )
     placed = set(Placement.objects.values_list("talent_id", "enterprise_id"))
     return pairs - placed

@@ -47,7 +47,12 @@ from rencai.recruitment.choices import (
     RewardState,
 )
 from rencai.recruitment.models import Placement, Reward, RewardCap, RewardInstalment, RewardScheme
-from rencai.recruitment.services.placements import HELD_STATES, add_months, placements_review
+from rencai.recruitment.services.placements import (
+    HELD_STATES,
+    add_months,
+    placements_confirm,
+    placements_review,
+)
 from rencai.registry.choices import TalentStatus, Tier
 
 SEED_CAP = Decimal("1000000")  # the seed: up to 1,000,000 yuan per platform enterprise (and year)
@@ -585,6 +590,7 @@ def rewards_settle(*, actor: User, today: dt.date | None = None) -> SettleReport
         schemes = list(RewardScheme.objects.select_related("policy").order_by("pk"))
         # one run at a time per funding policy: the second waits here, then finds the first's rewards
         ledger.lock_policies({s.policy_id for s in schemes}, today.year)
+        placements_confirm(today=today)  # arrivals the registry shows now are rewarded in this run
         placements_review(today)
         _settle_leavers(report)
         in_force = {s.pk for s in schemes_in_force(today)}

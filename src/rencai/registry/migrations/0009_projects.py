@@ -5,49 +5,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0008_jobs'),
-        ('registry', '0008_honour_cto_programme'),
+        ("core", "0008_jobs"),
+        ("registry", "0008_honour_cto_programme"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='项目名称')),
-                ('investment', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='投资额（元）')),
-                ('industry', models.CharField(choices=[('manufacturing', '制造业'), ('chemicals', '化工新材料'), ('equipment', '装备制造'), ('electronics', '电子信息'), ('biomedicine', '生物医药'), ('agriculture', '现代农业'), ('tourism', '文化旅游'), ('services', '现代服务业'), ('construction', '建筑业'), ('education', '教育科研')], max_length=20, verbose_name='行业')),
-                ('landed_on', models.DateField(verbose_name='落地日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='projects', to='registry.enterprise', verbose_name='注册企业')),
-                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_projects', to='registry.talent', verbose_name='项目带头人')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.region', verbose_name='落地区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="项目名称")),
+                (
+                    "investment",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=14, verbose_name="投资额（元）"
+                    ),
+                ),
+                (
+                    "industry",
+                    models.CharField(
+                        choices=[
+                            ("manufacturing", "制造业"),
+                            ("chemicals", "化工新材料"),
+                            ("equipment", "装备制造"),
+                            ("electronics", "电子信息"),
+                            ("biomedicine", "生物医药"),
+                            ("agriculture", "现代农业"),
+                            ("tourism", "文化旅游"),
+                            ("services", "现代服务业"),
+                            ("construction", "建筑业"),
+                            ("education", "教育科研"),
+                        ],
+                        max_length=20,
+                        verbose_name="行业",
+                    ),
+                ),
+                ("landed_on", models.DateField(verbose_name="落地日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="projects",
+                        to="registry.enterprise",
+                        verbose_name="注册企业",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_projects",
+                        to="registry.talent",
+                        verbose_name="项目带头人",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="core.region", verbose_name="落地区划"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '引进项目',
-                'verbose_name_plural': '引进项目',
-                'ordering': ['-landed_on', 'pk'],
+                "verbose_name": "引进项目",
+                "verbose_name_plural": "引进项目",
+                "ordering": ["-landed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProjectMember',
+            name="ProjectMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(blank=True, max_length=50, verbose_name='角色')),
-                ('joined_on', models.DateField(verbose_name='加入日期')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='registry.project')),
-                ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_memberships', to='registry.talent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(blank=True, max_length=50, verbose_name="角色")),
+                ("joined_on", models.DateField(verbose_name="加入日期")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="registry.project",
+                    ),
+                ),
+                (
+                    "talent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="project_memberships",
+                        to="registry.talent",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('investment__gte', 0)), name='project_investment_non_negative'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("investment__gte", 0)), name="project_investment_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectmember',
-            constraint=models.UniqueConstraint(fields=('project', 'talent'), name='project_member_once'),
+            model_name="projectmember",
+            constraint=models.UniqueConstraint(fields=("project", "talent"), name="project_member_once"),
         ),
     ]
