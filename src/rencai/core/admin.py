@@ -5,6 +5,19 @@ from django.contrib import admin
 from rencai.core.models import AuditEntry, CalendarDay, CalendarSource, CalendarYear, Notification, Region
 
 
+class ServiceWrittenAdmin(admin.ModelAdmin):
+    """Rows written only through the services (rules checked, audited): viewable, never edited here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ["year", "source", "complete", "updated_at"]

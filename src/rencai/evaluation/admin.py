@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from rencai.core.admin import ServiceWrittenAdmin
 from rencai.evaluation.models import (
     Case,
     CaseTransition,
@@ -21,20 +22,6 @@ from rencai.evaluation.models import (
     SchemeEvaluator,
     Seat,
 )
-
-
-class ServiceWrittenAdmin(admin.ModelAdmin):
-    """Rows written only through the services (rules checked, audited): viewable, never edited here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # -- chief technology officers (services/cto.py) ---------------------------------------------------------
 

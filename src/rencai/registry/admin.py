@@ -14,6 +14,8 @@ from rencai.registry.models import (
     Department,
     Enterprise,
     ImportBatch,
+    Project,
+    ProjectMember,
     StationCooperation,
     Talent,
     TalentPlatform,
@@ -137,6 +139,21 @@ class AchievementAdmin(AuditedAdmin):
     list_select_related = ["region", "enterprise"]
     raw_id_fields = ["enterprise"]
     inlines = [AchievementHolderInline]
+
+
+class ProjectMemberInline(admin.TabularInline):
+    model = ProjectMember
+    extra = 0
+    raw_id_fields = ["talent"]
+
+
+@admin.register(Project)
+class ProjectAdmin(AuditedAdmin):
+    list_display = ["name", "lead", "company", "region", "industry", "investment", "landed_on"]
+    list_filter = ["industry", "region"]
+    search_fields = ["name"]
+    raw_id_fields = ["lead", "company"]
+    inlines = [ProjectMemberInline]
 
 
 @admin.register(ImportBatch)
