@@ -287,7 +287,7 @@ def _station_operator(user, obj) -> bool:
     station = obj if hasattr(obj, "operators") else getattr(obj, "station", None)
     if station is not None and station.operators.filter(pk=user.pk).exists():
         return True
-    return user.role in ORG and _region_of_obj_visible(user, obj)
+    return (user.is_superuser or user.role in ORG) and _region_of_obj_visible(user, obj)
 
 
 def _own_department(user, obj) -> bool:
