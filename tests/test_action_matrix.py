@@ -47,6 +47,10 @@ OFFICER = {
     A.VIEW_MATERIAL_FILE,  # of the applications they take part in only (tests/onestop/test_material_files.py)
     A.BROWSE_EVALUATION,
     A.BROWSE_RECRUITMENT,
+    A.VIEW_ANALYTICS,
+    A.BROWSE_COORDINATION,
+    A.KEEP_WORKLIST,
+    A.COMMENT_ON_DRAFT,
 }
 # Organization departments also keep the registry, make policies, run the one-stop window and the catalogue
 ORGANIZER = OFFICER | {
@@ -64,12 +68,21 @@ ORGANIZER = OFFICER | {
     A.MANAGE_RECRUITMENT,
     A.REVIEW_DEMAND,
     A.RECORD_LEAD,
+    A.SEE_PEOPLE_BEHIND_FIGURES,
 }
 HELD: dict[str, set[Action]] = {
     # only the city runs matching and moves talents between counties
-    "city_org_dept": ORGANIZER | {A.START_MATCHING, A.TRANSFER_TALENT, A.SECOND_REVIEW, A.SETTLE_REWARDS},
-    "county_org_dept": ORGANIZER,
-    "department": OFFICER | {A.DECIDE_STEP, A.DECIDE_LOAN},
+    "city_org_dept": ORGANIZER
+    | {
+        A.START_MATCHING,
+        A.TRANSFER_TALENT,
+        A.SECOND_REVIEW,
+        A.SETTLE_REWARDS,
+        A.MANAGE_INDICATORS,
+        A.SET_TARGETS,
+    },
+    "county_org_dept": ORGANIZER | {A.ASSESS_TARGETS},
+    "department": OFFICER | {A.DECIDE_STEP, A.DECIDE_LOAN, A.ASSESS_TARGETS},
     "enterprise": {
         A.BROWSE_TALENTS,
         A.BROWSE_REGISTRY,
@@ -84,6 +97,7 @@ HELD: dict[str, set[Action]] = {
         A.NOMINATE_CTO,
         A.BROWSE_RECRUITMENT,
         A.POST_DEMAND,
+        A.COMMENT_ON_DRAFT,
     },
     "talent": {
         A.BROWSE_TALENTS,
@@ -109,6 +123,9 @@ HELD: dict[str, set[Action]] = {
         A.TRANSFER_TALENT,
         A.SECOND_REVIEW,
         A.SETTLE_REWARDS,
+        A.MANAGE_INDICATORS,
+        A.SET_TARGETS,
+        A.ASSESS_TARGETS,
         A.DECIDE_STEP,
         A.DECIDE_LOAN,
         A.REDEEM_VOUCHER,

@@ -155,6 +155,8 @@ def input_error(request, exc: NinjaValidationError):
 
 
 def _mount() -> None:
+    from rencai.analytics.api import router as analytics_router
+    from rencai.coordination.api import router as coordination_router
     from rencai.evaluation.api import router as evaluation_router
     from rencai.onestop.api import router as onestop_router
     from rencai.policies.api import router as policies_router
@@ -166,6 +168,8 @@ def _mount() -> None:
     api.add_router("/", onestop_router)  # /api/services/…, /api/cards/verify
     api.add_router("/evaluation/", evaluation_router)
     api.add_router("/recruitment/", recruitment_router)
+    api.add_router("/analytics/", analytics_router)
+    api.add_router("/coordination/", coordination_router)
 
 
 _mount()

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "rencai.onestop",
     "rencai.evaluation",
     "rencai.recruitment",
+    "rencai.analytics",
+    "rencai.coordination",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,8 @@ urlpatterns = [
     path("services/", include("rencai.onestop.urls")),
     path("evaluation/", include("rencai.evaluation.urls")),
     path("recruitment/", include("rencai.recruitment.urls")),
+    path("analytics/", include("rencai.analytics.urls")),
+    path("coordination/", include("rencai.coordination.urls")),
     # the public notice (公示) and its objection form: no login (the views carry no login_required)
     path("notice/", include((notice_urlpatterns, "notice"))),
     path("", include("rencai.core.urls")),

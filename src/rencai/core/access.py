@@ -203,6 +203,16 @@ class Action(TextChoices):
     REFER_CANDIDATE = "refer_candidate", _("推荐人才（中介机构）")
     RECORD_LEAD = "record_lead", _("登记推介会和工作站线索")
     SETTLE_REWARDS = "settle_rewards", _("结算引才奖励")
+    # analytics
+    VIEW_ANALYTICS = "view_analytics", _("查看统计分析和工作看板")
+    MANAGE_INDICATORS = "manage_indicators", _("维护统计指标")
+    SEE_PEOPLE_BEHIND_FIGURES = "see_people_behind_figures", _("查看指标背后的人员名单")
+    # coordination
+    BROWSE_COORDINATION = "browse_coordination", _("查看目标责任考核和工作台账")
+    SET_TARGETS = "set_targets", _("下达、评分和锁定目标责任考核")
+    ASSESS_TARGETS = "assess_targets", _("确认目标和填报自评")
+    KEEP_WORKLIST = "keep_worklist", _("维护职责清单和工作台账")
+    COMMENT_ON_DRAFT = "comment_on_draft", _("对政策草案提出意见")
     # accounts
     USE_API = "use_api", _("使用 API 令牌")
 
@@ -537,6 +547,37 @@ RULES: dict[Action, Right] = {
     ),
     # Recruitment (招才引智). Officers and enterprises browse within their scope; an agency's users see their
     # agency's referrals (Scope.ASSIGNED through AgencyMember).
+    Action.VIEW_ANALYTICS: Right(OFFICERS, ("无权查看统计分析", "You may not see the statistics")),
+    Action.MANAGE_INDICATORS: Right(
+        frozenset({Role.CITY_ORG_DEPT}),
+        ("只有市委组织部可以维护统计指标", "Only the city organization department may maintain indicators"),
+    ),
+    Action.SEE_PEOPLE_BEHIND_FIGURES: Right(
+        ORG, ("无权查看指标背后的人员名单", "You may not see the people behind the figures")
+    ),
+    Action.BROWSE_COORDINATION: Right(
+        OFFICERS, ("无权查看目标责任考核和工作台账", "You may not see targets and work lists")
+    ),
+    Action.SET_TARGETS: Right(
+        frozenset({Role.CITY_ORG_DEPT}),
+        (
+            "只有市委组织部可以下达和审定目标责任考核",
+            "Only the city organization department sets and locks targets",
+        ),
+    ),
+    Action.ASSESS_TARGETS: Right(
+        frozenset({Role.COUNTY_ORG_DEPT, Role.DEPARTMENT}),
+        (
+            "只有被考核的县（市、区）和部门可以确认目标和自评",
+            "Only the assessed county or department may agree and self-assess",
+        ),
+    ),
+    Action.KEEP_WORKLIST: Right(
+        OFFICERS, ("无权维护职责清单和工作台账", "You may not keep duties and work lists")
+    ),
+    Action.COMMENT_ON_DRAFT: Right(
+        OFFICERS | {Role.ENTERPRISE}, ("无权对政策草案提出意见", "You may not comment on policy drafts")
+    ),
     Action.BROWSE_RECRUITMENT: Right(
         REGISTRY_READERS | {Role.INTERMEDIARY}, ("无权查看招才引智信息", "You may not see recruitment")
     ),

@@ -1,0 +1,1 @@
+"""Coordination models: each part (targets, work lists, consultation) adds its imports here."""

@@ -1,0 +1,1 @@
+"""Coordination services: each part (targets, work lists, consultation) adds its imports here."""

@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401  (each part adds its pages below)
+
+app_name = "coordination"
+
+urlpatterns: list = []
