@@ -258,6 +258,7 @@ def _build() -> float:
                     agencies[k % len(agencies)].pk,
                     first_demand + demand,
                     enterprises[enterprise].pk,
+                    enterprises[enterprise].region_id,  # the demand's region: its enterprise's
                     first_candidate + candidate,
                     f"{PREFIX}-{candidate}",
                     now,
@@ -275,6 +276,7 @@ def _build() -> float:
                 "agency",
                 "demand",
                 "enterprise",
+                "region",
                 "candidate",
                 "person_index",
                 "consent_at",

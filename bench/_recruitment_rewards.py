@@ -200,6 +200,7 @@ def _build() -> tuple:
                     agency=agencies[i % AGENCIES],
                     demand=demands[i % AGENCIES],
                     enterprise=hirers[i % AGENCIES],
+                    region_id=demands[i % AGENCIES].region_id,
                     candidate=c,
                     person_index=c.id_number_index,
                     consent_at=now,
@@ -236,7 +237,15 @@ def _time_phases() -> dict[str, float]:
     from rencai.recruitment.services import rewards
 
     spent: dict[str, float] = {}
-    for name in ("placements_review", "_settle_leavers", "_candidates", "_plan", "_grant", "_pay_due"):
+    for name in (
+        "placements_confirm",
+        "placements_review",
+        "_settle_leavers",
+        "_candidates",
+        "_plan",
+        "_grant",
+        "_pay_due",
+    ):
         original = getattr(rewards, name)
 
         def timed(*args, _original=original, _name=name, **kwargs):

@@ -112,7 +112,8 @@ def make_registration(event: Event, candidate: Candidate, *, attended: bool = Fa
 
 def make_lead(candidate: Candidate, enterprise, *, event=None, station=None, **fields) -> Lead:
     """A lead from `event` (or `station`); one of them is required by the database."""
-    return Lead.objects.create(
+    made = fields.pop("made", ninety_days_ago())
+    lead = Lead.objects.create(
         candidate=candidate,
         enterprise=enterprise,
         event=event,
@@ -121,6 +122,7 @@ def make_lead(candidate: Candidate, enterprise, *, event=None, station=None, **f
         outcome=fields.pop("outcome", LeadOutcome.NEW),
         **fields,
     )
+    return _made_at(lead, made)
 
 
 def make_agency(region, *, users=(), **fields) -> Agency:
@@ -152,17 +154,33 @@ def make_agency_user(agency: Agency | None = None, *, username: str | None = Non
 def make_referral(
     agency: Agency, demand: Demand, candidate: Candidate, *, state: str = ReferralState.REFERRED, **fields
 ) -> Referral:
-    return Referral.objects.create(
+    made = fields.pop("made", ninety_days_ago())
+    referral = Referral.objects.create(
         agency=agency,
         demand=demand,
         enterprise=demand.enterprise,
+        region=demand.region,
         candidate=candidate,
         person_index=candidate.id_number_index,
-        consent_at=fields.pop("consent_at", timezone.now()),
+        consent_at=fields.pop("consent_at", made),
         consent_statement=fields.pop("consent_statement", "本人同意由该机构推荐并向用人单位提供本人信息。"),
         state=state,
         **fields,
     )
+    return _made_at(referral, made)
+
+
+def ninety_days_ago() -> dt.datetime:
+    """When builders' referrals and leads were made by default: ninety days ago, before the arrivals the
+    tests build (thirty days ago), since only a referral or lead made before the arrival is credited."""
+    return timezone.now() - dt.timedelta(days=90)
+
+
+def _made_at(row, made: dt.datetime):
+    """Date a referral or lead as made at `made` (created_at is set on insert)."""
+    type(row).objects.filter(pk=row.pk).update(created_at=made)
+    row.created_at = made
+    return row
 
 
 def make_placement(

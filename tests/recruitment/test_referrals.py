@@ -343,3 +343,17 @@ def test_officers_manage_agencies_in_pages(client, setup, world):
     assert "50000" in detail
     client.force_login(setup["agent_1"])
     assert client.get(reverse("recruitment:agency_list")).status_code == 403
+
+
+def test_a_person_the_registry_already_shows_at_the_enterprise_cannot_be_referred_to_it(setup, world):
+    factories.make_talent(world.county_a, id_number=ID_NUMBER, current_employer=world.enterprise_a)
+
+    with pytest.raises(DomainError) as refused:
+        _refer(setup["agent_1"], setup["demand"])
+
+    assert refused.value.code == ErrorCode.ALREADY_EMPLOYED
+    assert "已在该单位工作" in refused.value.message_zh and "already works" in refused.value.message_en
+    assert not Referral.objects.exists() and not Candidate.objects.exists()
+    # the same person may still be referred to another enterprise
+    elsewhere = make_demand(world.enterprise_b, title="研发工程师")
+    assert _refer(setup["agent_1"], elsewhere).enterprise == world.enterprise_b

@@ -7,14 +7,23 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from rencai.core.errors import PermissionDenied, ValidationFailed
 from rencai.core.models import AuditEntry
 from rencai.policies import ledger
 from rencai.policies.models import TOTAL, BudgetAccount, Policy, Reservation, ReservationSource
-from rencai.recruitment.choices import Channel, InstalmentState, PlacementState, RewardPurpose, RewardState
-from rencai.recruitment.models import Reward, RewardCap, RewardInstalment
+from rencai.recruitment.choices import (
+    Channel,
+    InstalmentState,
+    PlacementState,
+    ReferralState,
+    RewardPurpose,
+    RewardState,
+)
+from rencai.recruitment.models import Placement, Reward, RewardCap, RewardInstalment
 from rencai.recruitment.services.rewards import reward_scheme_create, rewards_for, rewards_settle
+from rencai.registry.models import Employment
 from tests import factories
 from tests.recruitment.builders import (
     TODAY,
@@ -399,3 +408,70 @@ def test_pages_and_api_show_each_party_its_own_rewards_and_the_city_settles_from
     assert [r["id"] for r in client.get("/api/recruitment/rewards").json()["items"]] == [theirs.pk]
     assert client.get(f"/recruitment/rewards/{theirs.pk}/").status_code == 200
     assert client.get(f"/api/recruitment/rewards/{own.pk}").status_code == 404
+
+
+# -- a referral counts only for an arrival that came after it --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("made", "credited"),
+    [
+        (dt.datetime(2026, 3, 1, 23, 30), True),  # the evening of the day the talent started: it brought them
+        (dt.datetime(2026, 3, 2, 0, 30), False),  # the night after: the person already worked there
+    ],
+)
+def test_a_referral_made_after_the_arrival_is_never_credited_nor_paid(world, made, credited):
+    fund = make_fund(world, "agency-fund")
+    reward_scheme_create(
+        actor=world.users["city_org_dept"],
+        data=scheme_data(
+            world,
+            fund,
+            code="agency-2026",
+            name="中介引才奖励",
+            purpose=RewardPurpose.AGENCY_PLACEMENT,
+            amounts={"D": "10000"},
+            cap_per_enterprise_year=None,
+            stages=[[100, 0]],
+        ),
+    )
+    agency = make_agency(world.county_a)
+    number = factories.make_id_number("330881", dt.date(1990, 1, 2))
+    talent = factories.make_talent(
+        world.county_a, id_number=number, tier="D", current_employer=world.enterprise_a
+    )
+    Employment.objects.create(
+        talent=talent,
+        enterprise=world.enterprise_a,
+        employer_name=world.enterprise_a.name,
+        employment_type="full_time",
+        started_on=dt.date(2026, 3, 1),
+    )
+    referral = make_referral(
+        agency,
+        make_demand(world.enterprise_a, headcount=1),
+        make_candidate(world.county_a, id_number=number),
+        made=timezone.make_aware(made),
+    )
+
+    settle(world)  # confirms the arrivals the registry shows, then settles
+
+    placement = Placement.objects.get(talent=talent, enterprise=world.enterprise_a)
+    referral.refresh_from_db()
+    agency_rewards = Reward.objects.filter(purpose=RewardPurpose.AGENCY_PLACEMENT, agency=agency)
+    if credited:
+        assert (placement.channel, placement.referral_id, referral.state) == (
+            Channel.REFERRAL,
+            referral.pk,
+            ReferralState.PLACED,
+        )
+        assert list(agency_rewards.values_list("amount", flat=True)) == [Decimal("10000")]
+        assert _committed(fund) == Decimal("10000")
+    else:
+        assert (placement.channel, placement.referral_id, referral.state) == (
+            Channel.DIRECT,
+            None,
+            ReferralState.REFERRED,
+        )
+        assert not agency_rewards.exists() and _committed(fund) == Decimal(0)
+    assert ledger.discrepancies() == []

@@ -76,8 +76,16 @@ class ErrorCode(TextChoices):
     # recruitment
     ALREADY_REFERRED = "already_referred", _("该人才已由其他机构推荐")
     CONSENT_MISSING = "consent_missing", _("缺少本人同意")
+    ALREADY_EMPLOYED = "already_employed", _("该人才已在该单位工作")
     NOT_CONFIRMED = "not_confirmed", _("登记信息无法核实到岗")
     CAP_REACHED = "cap_reached", _("已达奖励上限")
+    # coordination: targets
+    POINTS_NOT_100 = "points_not_100", _("考核分值合计不是100")
+    SHEET_LOCKED = "sheet_locked", _("考核结果已审定锁定，不能修改")
+    SHEETS_NOT_LOCKED = "sheets_not_locked", _("尚有考核表未审定")
+    # coordination: consultation on policy drafts
+    COMMENTS_UNANSWERED = "comments_unanswered", _("尚有意见未答复")
+    CONSULTATION_CLOSED = "consultation_closed", _("征求意见已结束")
 
 
 class DomainError(Exception):

@@ -395,14 +395,20 @@ class RecruitmentDemo:
     # -- referrals ------------------------------------------------------------------------------------------
 
     def refer(self, username: str, demand: Demand, person: dict[str, str]) -> Referral:
-        return referrals.referral_create(
+        """A referral made two months ago (before the arrivals of forty days ago: a referral counts only
+        for an arrival that came after it), written with that date as the registry writes arrivals."""
+        made = timezone.now() - dt.timedelta(days=60)
+        referral = referrals.referral_create(
             actor=self.users[username],
             demand=demand,
             candidate_data=person,
             consent_statement=CONSENT,
-            consent_at=timezone.now(),
+            consent_at=made - dt.timedelta(hours=1),
             note="候选人与岗位要求匹配，已电话沟通。",
         )
+        Referral.objects.filter(pk=referral.pk).update(created_at=made)
+        referral.created_at = made
+        return referral
 
     def referral_story(self) -> None:
         """Agency logins refer candidates to published demands (referred, interviewed, failed, withdrawn);

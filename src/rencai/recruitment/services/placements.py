@@ -109,11 +109,22 @@ def registry_lacks(talent: Talent, enterprise: Enterprise) -> list[Problem]:
     return lacks
 
 
-def _attribution(talent: Talent, enterprise: Enterprise) -> dict:
-    """The channel that brought `talent` to `enterprise`: referral, event, station, project, else direct."""
+def _end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after `day` in the local time zone."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _attribution(talent: Talent, enterprise: Enterprise, arrived_on: dt.date) -> dict:
+    """The channel that brought `talent` to `enterprise`: referral, event, station, project, else direct.
+    Only a referral or a lead made on or before the day of arrival brought the talent: one made after the
+    person already worked there brought nobody, so it is never credited (nor paid)."""
+    before = _end_of_day(arrived_on)
     referral = (
         Referral.objects.filter(
-            enterprise=enterprise, person_index=talent.id_number_index, state__in=LIVE_REFERRAL_STATES
+            enterprise=enterprise,
+            person_index=talent.id_number_index,
+            state__in=LIVE_REFERRAL_STATES,
+            created_at__lt=before,
         )
         .order_by("created_at", "pk")
         .first()
@@ -121,7 +132,9 @@ def _attribution(talent: Talent, enterprise: Enterprise) -> dict:
     if referral is not None:
         return {"channel": Channel.REFERRAL, "referral": referral, "demand_id": referral.demand_id}
     lead = (
-        Lead.objects.filter(enterprise=enterprise, candidate__id_number_index=talent.id_number_index)
+        Lead.objects.filter(
+            enterprise=enterprise, candidate__id_number_index=talent.id_number_index, created_at__lt=before
+        )
         .exclude(outcome=LeadOutcome.DECLINED)
         .order_by("created_at", "pk")
         .first()
@@ -138,8 +151,9 @@ def _attribution(talent: Talent, enterprise: Enterprise) -> dict:
 def _place(talent: Talent, enterprise: Enterprise, today: dt.date) -> Placement | None:
     """The confirmed placement of `talent` at `enterprise`, created with its attribution (None: it
     already existed, created meanwhile by another run). The caller has checked the registry."""
-    found = _attribution(talent, enterprise)
     employment = _open_employment(talent, enterprise)
+    arrived_on = employment.started_on if employment else talent.arrival_date
+    found = _attribution(talent, enterprise, arrived_on)
     referral: Referral | None = found.get("referral")
     try:
         with transaction.atomic():
@@ -152,7 +166,7 @@ def _place(talent: Talent, enterprise: Enterprise, today: dt.date) -> Placement 
                 referral=referral,
                 lead=found.get("lead"),
                 project=found.get("project"),
-                arrived_on=employment.started_on if employment else talent.arrival_date,
+                arrived_on=arrived_on,
                 confirmed_on=today,
                 state=PlacementState.CONFIRMED,
                 tier=talent.tier or "",

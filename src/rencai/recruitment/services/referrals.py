@@ -33,7 +33,8 @@ from rencai.core.validators import InvalidValue, is_valid_id_number, normalize_i
 from rencai.recruitment.choices import LIVE_REFERRAL_STATES, DemandState, ReferralState
 from rencai.recruitment.models import Agency, Candidate, Demand, Referral
 from rencai.recruitment.services.agencies import agency_of, under_contract
-from rencai.registry.choices import Degree, Industry
+from rencai.registry.choices import Degree, Industry, TalentStatus
+from rencai.registry.models import Talent
 
 MAX_STATEMENT = 5000
 MAX_NOTE = 2000
@@ -230,6 +231,15 @@ def referral_create(
         raise ValidationFailed(problems)
     assert consent_at is not None  # refused above without it
     person_index = id_number_index(cleaned["id_number"])
+    if Talent.objects.filter(
+        id_number_index=person_index, current_employer_id=demand.enterprise_id, status=TalentStatus.ACTIVE
+    ).exists():
+        # the registry already has the person at this enterprise: a referral would bring nobody
+        raise DomainError(
+            ErrorCode.ALREADY_EMPLOYED,
+            "人才库显示该人才已在该单位工作，不能再推荐",
+            "The registry shows the candidate already works at this enterprise: no referral to it",
+        )
     with transaction.atomic():
         earlier = earlier_referral(demand.enterprise_id, person_index)
         if earlier is not None:
@@ -241,6 +251,7 @@ def referral_create(
                     agency=agency,
                     demand=demand,
                     enterprise_id=demand.enterprise_id,
+                    region_id=demand.region_id,
                     candidate=candidate,
                     person_index=person_index,
                     consent_at=consent_at,
