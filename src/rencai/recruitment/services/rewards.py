@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from rencai.accounts.models import User
@@ -290,6 +290,14 @@ class _Planned:
     arrived_on: dt.date
     agency_id: int | None = None
     enterprise_id: int | None = None
+    present: bool = False  # the registry shows the talent at the enterprise today (an instalment may be paid)
+
+
+# A placement's talent is where the reward pays for: the registry shows them active at the enterprise
+_PRESENT = ExpressionWrapper(
+    Q(talent__status=TalentStatus.ACTIVE, talent__current_employer=F("enterprise")),
+    output_field=BooleanField(),
+)
 
 
 def _candidates(scheme: RewardScheme) -> list[dict]:
@@ -300,7 +308,8 @@ def _candidates(scheme: RewardScheme) -> list[dict]:
     placements = placements.filter(
         ~Exists(Reward.objects.filter(placement=OuterRef("pk"), purpose=scheme.purpose))
     )
-    columns = ("pk", "talent_id", "tier", "arrived_on", "enterprise_id", "referral__agency_id")
+    columns = ("pk", "talent_id", "tier", "arrived_on", "enterprise_id", "referral__agency_id", "present")
+    placements = placements.annotate(present=_PRESENT)
     if scheme.purpose == RewardPurpose.AGENCY_PLACEMENT:
         placements = placements.filter(channel=Channel.REFERRAL, referral__isnull=False)
     elif scheme.purpose == RewardPurpose.PLATFORM_ENTERPRISE:
@@ -336,9 +345,10 @@ def _bonus_candidates(scheme: RewardScheme, placements: QuerySet) -> list[dict]:
         row = (
             referred.filter(referral__agency_id=agency_id, arrived_on__year=year)
             .order_by("arrived_on", "pk")
-            .values("pk", "talent_id", "tier", "arrived_on", "enterprise_id", "referral__agency_id")[
-                threshold - 1
-            ]
+            .annotate(present=_PRESENT)
+            .values(
+                "pk", "talent_id", "tier", "arrived_on", "enterprise_id", "referral__agency_id", "present"
+            )[threshold - 1]
         )
         found.append(dict(row))
     return sorted(found, key=lambda r: (r["arrived_on"], r["pk"]))
@@ -435,6 +445,7 @@ def _plan(scheme: RewardScheme, rows: list[dict], report: SettleReport, today: d
                 enterprise_id=row["enterprise_id"]
                 if scheme.purpose == RewardPurpose.PLATFORM_ENTERPRISE
                 else None,
+                present=bool(row["present"]),
             )
         )
     return planned
@@ -449,8 +460,17 @@ def _grant(scheme: RewardScheme, report: SettleReport, today: dt.date) -> None:
     planned = _plan(scheme, _candidates(scheme), report, today)
     if not planned:
         return
-    # COPY on PostgreSQL: a settlement writes up to a reward and its instalments per placement
+    # An instalment already due (the share paid on arrival) is written paid when the registry shows the
+    # talent there, as `_pay_due` would pay it a moment later in this run: one write per row, not two
     now = timezone.now()
+    stages = {
+        p.placement_id: [
+            (number, due, share, p.present and due <= today)
+            for number, due, share in _stages_of(scheme, p.amount, p.arrived_on)
+        ]
+        for p in planned
+    }
+    # COPY on PostgreSQL: a settlement writes up to a reward and its instalments per placement
     bulk_insert(
         "recruitment_reward",
         [
@@ -474,7 +494,9 @@ def _grant(scheme: RewardScheme, report: SettleReport, today: dt.date) -> None:
                 p.enterprise_id,
                 p.year,
                 p.amount,
-                RewardState.ACTIVE,
+                RewardState.COMPLETED
+                if all(paid for *_, paid in stages[p.placement_id])
+                else RewardState.ACTIVE,
                 _reference(scheme, p.placement_id),
                 now,
             )
@@ -487,11 +509,20 @@ def _grant(scheme: RewardScheme, report: SettleReport, today: dt.date) -> None:
         "recruitment_rewardinstalment",
         ["reward_id", "number", "due_on", "amount", "state", "settled_at", "note"],
         (
-            (ids[p.placement_id], number, due, share, InstalmentState.SCHEDULED, None, "")
+            (
+                ids[p.placement_id],
+                number,
+                due,
+                share,
+                InstalmentState.PAID if paid else InstalmentState.SCHEDULED,
+                now if paid else None,
+                "",
+            )
             for p in planned
-            for number, due, share in _stages_of(scheme, p.amount, p.arrived_on)
+            for number, due, share, paid in stages[p.placement_id]
         ),
     )
+    report.instalments_paid += sum(paid for rows in stages.values() for *_, paid in rows)
     if scheme.purpose == RewardPurpose.PLATFORM_ENTERPRISE and scheme.cap_per_enterprise_year is not None:
         by_key: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
         for p in planned:
