@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -527,16 +527,13 @@ def _grant(scheme: RewardScheme, report: SettleReport, today: dt.date) -> None:
         by_key: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
         for p in planned:
             by_key[(p.enterprise_id or 0, p.year)] += p.amount
-        for (enterprise_id, year), amount in sorted(by_key.items()):
-            moved = RewardCap.objects.filter(
-                scheme=scheme, enterprise_id=enterprise_id, year=year, committed__lte=F("cap") - amount
-            ).update(committed=F("committed") + amount)
-            if moved != 1:  # the plan ran under the policy's lock: only a bug gets here, and it undoes all
-                raise DomainError(
-                    ErrorCode.CAP_REACHED,
-                    f"{scheme.name}将超过每家企业每年{scheme.cap_per_enterprise_year}元的上限，未结算",
-                    f"{scheme.code} would pass its cap per enterprise and year; nothing was settled",
-                )
+        if _commit_under_caps(scheme, by_key) != len(by_key):
+            # the plan ran under the policy's lock: only a bug gets here, and it undoes the whole run
+            raise DomainError(
+                ErrorCode.CAP_REACHED,
+                f"{scheme.name}将超过每家企业每年{scheme.cap_per_enterprise_year}元的上限，未结算",
+                f"{scheme.code} would pass its cap per enterprise and year; nothing was settled",
+            )
     ledger.reserve_many(
         [
             ledger.Charge(scheme.policy_id, p.talent_id, p.amount, _reference(scheme, p.placement_id))
@@ -548,6 +545,26 @@ def _grant(scheme: RewardScheme, report: SettleReport, today: dt.date) -> None:
     )
     report.created += len(planned)
     report.amount += sum((p.amount for p in planned), Decimal(0))
+
+
+def _commit_under_caps(scheme: RewardScheme, amounts: dict[tuple[int, int], Decimal]) -> int:
+    """Add each (enterprise, year)'s amount to its cap row in one statement, only where it stays under the
+    cap (the CHECK refuses it anyway); returns the rows moved (one per key when all fit)."""
+    table = RewardCap._meta.db_table
+    moved = 0
+    keys = sorted(amounts)
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            values = ", ".join(["(%s, %s, CAST(%s AS NUMERIC))"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET committed = {table}.committed + v.column3 FROM (VALUES {values}) AS v "
+                f"WHERE {table}.scheme_id = %s AND {table}.enterprise_id = v.column1 "
+                f"AND {table}.year = v.column2 AND {table}.committed + v.column3 <= {table}.cap",
+                [x for key in chunk for x in (key[0], key[1], str(amounts[key]))] + [scheme.pk],
+            )
+            moved += cursor.rowcount
+    return moved
 
 
 def _settle_leavers(report: SettleReport) -> None:
