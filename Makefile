@@ -55,6 +55,9 @@ demo: setup
 	$(BIN)/rencai match
 	$(BIN)/rencai demo_services
 	$(BIN)/rencai offers
+	$(BIN)/rencai demo_analytics
+	$(BIN)/rencai demo_worklists
+	$(BIN)/rencai demo_targets
 	$(BIN)/rencai serve --port $(PORT)
 
 serve: setup

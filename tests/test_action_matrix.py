@@ -69,6 +69,7 @@ ORGANIZER = OFFICER | {
     A.REVIEW_DEMAND,
     A.RECORD_LEAD,
     A.SEE_PEOPLE_BEHIND_FIGURES,
+    A.SUPERVISE_WORKLIST,
 }
 HELD: dict[str, set[Action]] = {
     # only the city runs matching and moves talents between counties
@@ -158,6 +159,10 @@ ORGANIZER_PAGES = (
         "evaluation:cto_register",
         "evaluation:index",
         "recruitment:index",
+        "coordination:target_index",
+        "analytics:dashboard",
+        "coordination:worklist_index",
+        "coordination:consultation_list",
     }
 )
 NAV = {
@@ -166,10 +171,12 @@ NAV = {
     "department": EVERYONE
     | REGISTRY_PAGES
     | {"registry:academician_list", "policies:policy_list", "onestop:department_queue", "onestop:dashboard"}
-    | {"evaluation:index", "recruitment:index"},
+    | {"evaluation:index", "recruitment:index", "coordination:target_index", "analytics:dashboard"}
+    | {"coordination:worklist_index", "coordination:consultation_list"},
     "enterprise": EVERYONE
     | REGISTRY_PAGES
-    | {"onestop:my_applications", "evaluation:cto_register", "evaluation:index", "recruitment:index"},
+    | {"onestop:my_applications", "evaluation:cto_register", "evaluation:index", "recruitment:index"}
+    | {"coordination:consultation_list"},
     "talent": EVERYONE
     | {"policies:my_benefits", "onestop:my_card", "onestop:my_applications", "evaluation:index"},
     "reviewer": EVERYONE | {"evaluation:index"},

@@ -1267,3 +1267,368 @@ def test_placements_and_rewards_pages_and_api_follow_scope(world, recruitment, r
     for key in ("reward_a", "reward_pa", "reward_b"):
         response = api.get(f"{REC_API}/rewards/{rewarded[key].pk}")
         assert response.status_code in ((200,) if key in REWARDS_SEEN[role] else (403, 404)), key
+
+
+# -- coordination: target sheets and circulars (目标责任制考核) ----------------------------------------------
+# Sheets of the city itself, of Jiangshan (county A), of Longyou (county B) and of Jiangshan's HRSS bureau
+# (the world's department). The city sees all; a county its own region's sheets (its own and its
+# departments'); a department officer only their department's; the others have no coordination pages.
+TARGET_SEEN = {
+    "city_org_dept": {"city", "county_a", "county_b", "department"},
+    "county_org_dept": {"county_a", "department"},
+    "department": {"department"},
+    "enterprise": set(),
+    "talent": set(),
+    "reviewer": set(),
+    "provider": set(),
+    "superuser": {"city", "county_a", "county_b", "department"},
+}
+# the circular is the city's and applies downward: every officer reads the published ranking
+CIRCULAR_SEEN = {"city_org_dept", "county_org_dept", "department", "superuser"}
+
+
+@pytest.fixture
+def target_sheets(world):
+    from rencai.coordination.models import Circular, TargetSheet
+
+    department = world.users["department"].department
+    sheets = {
+        "city": TargetSheet.objects.create(year=2025, region=world.regions["330800"]),
+        "county_a": TargetSheet.objects.create(year=2025, region=world.county_a),
+        "county_b": TargetSheet.objects.create(year=2025, region=world.county_b),
+        "department": TargetSheet.objects.create(year=2025, region=department.region, department=department),
+    }
+    circular = Circular.objects.create(year=2024, region=world.regions["330800"], title="2024年度考核通报")
+    return sheets, circular
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_target_sheets_pages_and_api_follow_scope(world, target_sheets, role):
+    sheets, circular = target_sheets
+    client, api = ui_client(world, role), api_client(world, role)
+    expected = {sheets[key].pk for key in TARGET_SEEN[role]}
+
+    page = client.get(reverse("coordination:target_index") + "?year=2025")
+    listed = api.get("/api/coordination/targets")
+
+    html = page.content.decode()
+    assert page.status_code == (200 if expected else 403)
+    assert {int(pk) for pk in re.findall(r'<tr data-sheet="(\d+)"', html)} == expected
+    if "county_b" not in TARGET_SEEN[role]:
+        assert "龙游县" not in html
+    assert listed.status_code == (200 if expected else 403)
+    if expected:
+        assert {item["id"] for item in listed.json()["items"]} == expected
+    for key, sheet in sheets.items():
+        detail = client.get(reverse("coordination:target_sheet", args=[sheet.pk]))
+        by_api = api.get(f"/api/coordination/targets/{sheet.pk}")
+        if key in TARGET_SEEN[role]:
+            assert detail.status_code == 200 and by_api.status_code == 200, key
+        else:
+            assert detail.status_code in ((404,) if expected else (403, 404)), key
+            assert by_api.status_code in ((404,) if expected else (403, 404)), key
+            if key == "county_b":
+                assert "龙游县" not in detail.content.decode() + by_api.content.decode()
+    circular_page = client.get(reverse("coordination:target_circular", args=[circular.pk]))
+    assert circular_page.status_code in ((200,) if role in CIRCULAR_SEEN else (403, 404))
+    assert api.get("/api/coordination/circulars").status_code == (200 if role in CIRCULAR_SEEN else 403)
+    leaders = client.get(reverse("coordination:target_leaders"))
+    assert leaders.status_code == (200 if role in CIRCULAR_SEEN else 403)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_target_pages(world, target_sheets):
+    sheets, circular = target_sheets
+    for url in (
+        reverse("coordination:target_index"),
+        reverse("coordination:target_sheet", args=[sheets["county_a"].pk]),
+        reverse("coordination:target_circular", args=[circular.pk]),
+    ):
+        response = Client().get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+    assert Client().get("/api/coordination/targets").status_code == 401
+
+
+# Work lists and first secretaries' projects (职责清单与工作台账, 一把手项目) ---------------------------
+# list_a: Jiangshan's human-resources bureau (the department user's own), list_a2: Jiangshan's education
+# bureau, list_b: a Longyou bureau; one work item on each; project_a (Jiangshan) and project_b (Longyou).
+# The city sees all, a county its own, a department its own list only (and no project); the others are
+# refused the pages (403) and find no row (404).
+WORKLIST_SEEN = {
+    "city_org_dept": {"list_a", "list_a2", "list_b", "project_a", "project_b"},
+    "county_org_dept": {"list_a", "list_a2", "project_a"},
+    "department": {"list_a"},
+    "enterprise": set(),
+    "talent": set(),
+    "reviewer": set(),
+    "provider": set(),
+    "superuser": {"list_a", "list_a2", "list_b", "project_a", "project_b"},
+}
+WORKLIST_READERS = {"city_org_dept", "county_org_dept", "department", "superuser"}
+
+
+def _readable_text(response) -> str:
+    """A page's HTML, or an API answer's JSON with its Chinese unescaped (so a leaked name is found)."""
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.content.decode()
+
+
+WORKLIST_NAMES = {
+    "list_a": "江山人社矩阵事项",
+    "list_a2": "江山教育矩阵事项",
+    "list_b": "龙游科技矩阵事项",
+    "project_a": "江山书记矩阵项目",
+    "project_b": "龙游书记矩阵项目",
+}
+
+
+@pytest.fixture
+def worklists(world):
+    from rencai.coordination.services import worklists as service
+    from rencai.registry.models import Department
+
+    city = world.users["city_org_dept"]
+    education = Department.objects.create(region=world.county_a, kind="education", name="江山矩阵教育局")
+    science = Department.objects.create(region=world.county_b, kind="science", name="龙游矩阵科技局")
+    rows = {}
+    for key, department in (
+        ("list_a", world.users["department"].department),
+        ("list_a2", education),
+        ("list_b", science),
+    ):
+        worklist = service.worklist_create(actor=city, department=department, year=2017)
+        item = service.work_item_create(
+            actor=city, worklist=worklist, title=WORKLIST_NAMES[key], responsible="x"
+        )
+        rows[key] = (worklist, item)
+    for key, region in (("project_a", world.county_a), ("project_b", world.county_b)):
+        project = service.project_create(
+            actor=city, region=region, year=2017, title=WORKLIST_NAMES[key], leader_name="书记"
+        )
+        rows[key] = (project, project)
+    return rows
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_worklist_pages_and_api_follow_scope(world, worklists, role):
+    client, api = ui_client(world, role), api_client(world, role)
+    seen = WORKLIST_SEEN[role]
+
+    index = client.get(reverse("coordination:worklist_index") + "?year=2017")
+    assert index.status_code == (200 if role in WORKLIST_READERS else 403)
+    html = index.content.decode()
+    for key, name in WORKLIST_NAMES.items():
+        if key.startswith("project"):
+            assert (name in html) == (key in seen), key
+        else:
+            assert name not in html or key in seen, key
+    for key, (row, item) in worklists.items():
+        if key.startswith("project"):
+            pages = [reverse("coordination:project_detail", args=[row.pk])]
+            apis = [f"/api/coordination/projects/{row.pk}"]
+        else:
+            pages = [
+                reverse("coordination:worklist_detail", args=[row.pk]),
+                reverse("coordination:work_item_detail", args=[item.pk]),
+            ]
+            apis = [f"/api/coordination/worklists/{row.pk}", f"/api/coordination/work-items/{item.pk}"]
+        for url in pages + apis:
+            response = client.get(url) if url in pages else api.get(url)
+            if key in seen:
+                assert response.status_code == 200, (key, url)
+                assert WORKLIST_NAMES[key] in _readable_text(response) or "worklists/" in url, (key, url)
+            else:
+                assert response.status_code in (403, 404), (key, url)
+                assert WORKLIST_NAMES[key] not in _readable_text(response), (key, url)
+    listed = {
+        "worklists": api.get("/api/coordination/worklists?year=2017"),
+        "work-items": api.get("/api/coordination/work-items?year=2017"),
+        "projects": api.get("/api/coordination/projects?year=2017"),
+    }
+    if role in WORKLIST_READERS:
+        lists = {k for k in seen if k.startswith("list")}
+        assert {r["id"] for r in listed["worklists"].json()} == {worklists[k][0].pk for k in lists}
+        assert {r["id"] for r in listed["work-items"].json()} == {worklists[k][1].pk for k in lists}
+        projects = {worklists[k][0].pk for k in seen if k.startswith("project")}
+        assert {r["id"] for r in listed["projects"].json()} == projects
+    else:
+        assert all(response.status_code == 403 for response in listed.values())
+
+
+# Consultation on policy drafts (征求意见): consult_a on Jiangshan's draft (inviting the department and
+# enterprise_a), consult_b on Longyou's draft. Officers see their region's and the city's rounds; an
+# enterprise only a round it is invited to; the others are refused.
+CONSULT_SEEN = {
+    "city_org_dept": {"consult_a", "consult_b"},
+    "county_org_dept": {"consult_a"},
+    "department": {"consult_a"},
+    "enterprise": {"consult_a"},
+    "talent": set(),
+    "reviewer": set(),
+    "provider": set(),
+    "superuser": {"consult_a", "consult_b"},
+}
+CONSULT_NAMES = {"consult_a": "江山矩阵征求意见稿", "consult_b": "龙游矩阵征求意见稿"}
+
+
+@pytest.fixture
+def consultations(world):
+    from rencai.coordination.services import consultation as service
+    from rencai.policies.models import Policy, PolicyVersion
+
+    city = world.users["city_org_dept"]
+    rows = {}
+    for key, region, invited in (
+        ("consult_a", world.county_a, {"enterprises": [world.enterprise_a]}),
+        ("consult_b", world.county_b, {"enterprises": [world.enterprise_b]}),
+    ):
+        policy = Policy.objects.create(code=key, name=CONSULT_NAMES[key], region=region, kind="subsidy")
+        version = PolicyVersion.objects.create(
+            policy=policy,
+            number=1,
+            effective_from=dt.date(2030, 1, 1),
+            eligibility_rule="true",
+            status="draft",
+        )
+        rows[key] = service.consultation_open(
+            actor=city, version=version, deadline=dt.date(2030, 1, 1), **invited
+        )
+    return rows
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_consultation_pages_and_api_follow_scope(world, consultations, role):
+    client, api = ui_client(world, role), api_client(world, role)
+    seen = CONSULT_SEEN[role]
+
+    page = client.get(reverse("coordination:consultation_list"))
+    listed = api.get("/api/coordination/consultations")
+
+    if role in {"talent", "reviewer", "provider"}:
+        assert page.status_code == 403 and listed.status_code == 403
+    else:
+        assert page.status_code == 200
+        assert {r["id"] for r in listed.json()} == {consultations[k].pk for k in seen}
+    for key, consultation in consultations.items():
+        detail = client.get(reverse("coordination:consultation_detail", args=[consultation.pk]))
+        by_api = api.get(f"/api/coordination/consultations/{consultation.pk}")
+        changes = client.get(reverse("coordination:consultation_changes", args=[consultation.version_id]))
+        text = "".join(_readable_text(r) for r in (page, detail, by_api, changes))
+        if key in seen:
+            assert (detail.status_code, by_api.status_code, changes.status_code) == (200, 200, 200), key
+        else:
+            assert detail.status_code == 404 and changes.status_code == 404, key
+            assert by_api.status_code in (403, 404), key
+            assert CONSULT_NAMES[key] not in text, key
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_worklist_and_consultation_pages(
+    world, worklists, consultations
+):
+    for url in (
+        reverse("coordination:worklist_index"),
+        reverse("coordination:worklist_detail", args=[worklists["list_a"][0].pk]),
+        reverse("coordination:project_detail", args=[worklists["project_a"][0].pk]),
+        reverse("coordination:consultation_list"),
+        reverse("coordination:consultation_detail", args=[consultations["consult_a"].pk]),
+    ):
+        response = Client().get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+    assert Client().get("/api/coordination/worklists").status_code == 401
+    assert Client().get("/api/coordination/consultations").status_code == 401
+
+
+# -- analytics (issue 16): dashboards, indicators, the people behind figures, report, downloads, API ---------
+# The world's talents: Jiangshan talent_a and talent_a2, Longyou talent_b, all present on the day. A county's
+# two talents are fewer than five: below the city its total shows "<5". 302 = taken to the department page.
+
+ANALYTICS_DAY = "2026-06-30"
+ANALYTICS_ROLES = [*ROLES, "anonymous"]
+AN_PAGES = {
+    "dashboard": ("analytics:dashboard", [], {}),
+    "county_a": ("analytics:county", ["330881"], {}),
+    "county_b": ("analytics:county", ["330825"], {}),
+    "department": ("analytics:department", [], {}),
+    "screen": ("analytics:screen", [], {}),
+    "catalogue": ("analytics:catalogue", [], {}),
+    "indicator": ("analytics:indicator_detail", ["talents_total"], {"by": "region"}),
+    "indicator_b": ("analytics:indicator_detail", ["talents_total"], {"region": "330825"}),
+    "people": ("analytics:people", ["talents_total"], {}),
+    "people_b": ("analytics:people", ["talents_total"], {"region": "330825"}),
+    "report": ("analytics:report", ["2026-06"], {}),
+    "export": ("analytics:indicator_export", ["talents_total", "breakdown"], {"by": "region"}),
+    "ranking_export": ("analytics:dashboard_export", ["ranking"], {}),
+    "people_export": ("analytics:people_export", ["talents_total"], {}),
+    "maintain": ("analytics:indicator_new", [], {}),
+}
+AN_API = {
+    "api_indicators": ("/api/analytics/indicators", {}),
+    "api_figure": ("/api/analytics/indicators/talents_total/figure", {"by": "region"}),
+    "api_figure_b": ("/api/analytics/indicators/talents_total/figure", {"region": "330825"}),
+    "api_series": ("/api/analytics/indicators/talents_total/series", {"start": "2026-01-01"}),
+    "api_comparison": ("/api/analytics/indicators/talents_total/comparison", {}),
+    "api_dashboard": ("/api/analytics/dashboard", {}),
+    "api_dashboard_b": ("/api/analytics/dashboard", {"region": "330825"}),
+}
+_AN_ALL = set(AN_PAGES) | set(AN_API)
+_AN_CITY = {name: 200 for name in _AN_ALL} | {"department": 404}
+_AN_OUTSIDER = {name: 403 for name in _AN_ALL}
+AN_STATUS = {
+    "city_org_dept": _AN_CITY,
+    "county_org_dept": _AN_CITY
+    | {name: 404 for name in ("county_b", "indicator_b", "people_b", "api_figure_b", "api_dashboard_b")}
+    | {"maintain": 403},
+    "department": _AN_CITY
+    | {name: 404 for name in ("county_b", "indicator_b", "api_figure_b", "api_dashboard_b")}
+    | {name: 403 for name in ("people", "people_b", "people_export", "maintain")}
+    | {"dashboard": 302, "department": 200},
+    "enterprise": _AN_OUTSIDER,
+    "talent": _AN_OUTSIDER,
+    "reviewer": _AN_OUTSIDER,
+    "provider": _AN_OUTSIDER,
+    "superuser": _AN_CITY,
+    "anonymous": {name: 302 for name in AN_PAGES} | {name: 401 for name in AN_API},
+}
+# The Jiangshan total on the dashboard and the people behind it, for those who see them
+AN_TOTAL = {"city_org_dept": "3", "county_org_dept": "&lt;5", "superuser": "3"}
+AN_PEOPLE = {
+    "city_org_dept": {"talent_a", "talent_a2", "talent_b"},
+    "county_org_dept": {"talent_a", "talent_a2"},
+    "superuser": {"talent_a", "talent_a2", "talent_b"},
+}
+
+
+@pytest.fixture
+def analytics_indicators(world):
+    from tests.analytics.dashboard_world import clear_caches, make_indicators
+
+    clear_caches()
+    yield make_indicators()
+    clear_caches()
+
+
+@pytest.mark.parametrize("role", ANALYTICS_ROLES)
+def test_analytics_pages_downloads_and_api_follow_right_and_scope(world, objects, analytics_indicators, role):
+    client = Client() if role == "anonymous" else ui_client(world, role)
+    api = Client() if role == "anonymous" else api_client(world, role)
+    expected = AN_STATUS[role]
+    for name, (url_name, args, params) in AN_PAGES.items():
+        response = client.get(reverse(url_name, args=args), {"day": ANALYTICS_DAY, **params})
+        assert response.status_code == expected[name], name
+        if role == "anonymous":
+            assert "/accounts/login/" in response["Location"], name
+        if response.status_code == 404:
+            assert "龙游" not in response.content.decode(), name
+    for name, (path, params) in AN_API.items():
+        response = api.get(path, {"day": ANALYTICS_DAY, **params} if "series" not in name else params)
+        assert response.status_code == expected[name], name
+        if response.status_code == 404:
+            assert "龙游" not in response.content.decode(), name
+    if role in AN_TOTAL:
+        html = client.get(reverse("analytics:dashboard"), {"day": ANALYTICS_DAY}).content.decode()
+        total = re.search(r'data-headline="talents_total".*?data-value>([^<]*)<', html, re.S).group(1)
+        assert total == AN_TOTAL[role]
+        people = client.get(reverse("analytics:people", args=["talents_total"]), {"day": ANALYTICS_DAY})
+        listed = {int(pk) for pk in re.findall(r'data-talent-id="(\d+)"', people.content.decode())}
+        assert listed == {objects[key].pk for key in AN_PEOPLE[role]}
+        assert_nothing_forbidden(role, objects, people.content.decode())

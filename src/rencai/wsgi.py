@@ -23,6 +23,35 @@ from rencai.onestop.verification import (  # noqa: E402  (needs Django set up)
 VERIFY_PATH = "/api/cards/verify"
 
 
+def _namespaces(resolver, prefix: str = ""):
+    yield prefix, resolver
+    for name, (_pattern, below) in resolver.namespace_dict.items():
+        yield from _namespaces(below, f"{prefix}{name}:")
+
+
+def _warm_up() -> None:
+    """Import the URLconf and fill its reversing tables while the worker starts, before it takes requests:
+    the API's schemas are built on import (about two seconds) and the tables of each language and namespace
+    on its first `reverse`, costs that would otherwise fall on the first requests a new worker answers."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, get_resolver, reverse
+    from django.utils import translation
+
+    for language, _name in settings.LANGUAGES:  # the tables are kept per language
+        with translation.override(language):
+            for prefix, resolver in list(_namespaces(get_resolver())):
+                names = [name for name in resolver.reverse_dict if isinstance(name, str)]
+                if not names:
+                    continue
+                try:
+                    reverse(prefix + names[0])
+                except NoReverseMatch:  # it takes arguments: the namespace's tables are filled all the same
+                    pass
+
+
+_warm_up()
+
+
 def application(environ, start_response):
     if (
         environ.get("PATH_INFO") == VERIFY_PATH

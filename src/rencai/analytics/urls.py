@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401  (each part adds its pages below)
+"""URLs of the analytics app (/analytics/…): dashboards, indicators, the monthly report, downloads."""
+
+from rencai.analytics.views import dashboards, downloads, indicators, reports
 
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns = [
+    *dashboards.urlpatterns,
+    *indicators.urlpatterns,
+    *reports.urlpatterns,
+    *downloads.urlpatterns,
+]

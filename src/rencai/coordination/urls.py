@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401  (each part adds its pages below)
+"""URLs of the coordination app (/coordination/…): each part (targets, work lists, consultation) adds its
+pages below."""
+
+from rencai.coordination.views import consultation, targets, worklists
 
 app_name = "coordination"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *targets.urlpatterns,
+    *worklists.urlpatterns,
+    *consultation.urlpatterns,
+]

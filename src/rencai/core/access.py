@@ -213,6 +213,7 @@ class Action(TextChoices):
     ASSESS_TARGETS = "assess_targets", _("确认目标和填报自评")
     KEEP_WORKLIST = "keep_worklist", _("维护职责清单和工作台账")
     COMMENT_ON_DRAFT = "comment_on_draft", _("对政策草案提出意见")
+    SUPERVISE_WORKLIST = "supervise_worklist", _("督办工作台账和一把手项目")
     # accounts
     USE_API = "use_api", _("使用 API 令牌")
 
@@ -311,6 +312,30 @@ def _own_department_rows(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(department_id=user.department_id) if user.department_id else queryset.none()
 
 
+def _assessed_unit(user, obj) -> bool:
+    """A target sheet (or an item of one) whose assessed unit is the user's: a county organization
+    department for its own region's sheet, a department officer for their department's sheet."""
+    if user.is_superuser:
+        return True
+    sheet = getattr(obj, "sheet", obj)
+    if sheet.department_id:
+        return user.role == Role.DEPARTMENT and user.department_id == sheet.department_id
+    return user.role == Role.COUNTY_ORG_DEPT and user.region_id == sheet.region_id
+
+
+def _assessed_unit_rows(user, queryset: QuerySet) -> QuerySet:
+    if user.is_superuser:
+        return queryset
+    field = "sheet__" if queryset.model._meta.model_name != "targetsheet" else ""
+    if user.role == Role.DEPARTMENT:
+        return (
+            queryset.filter(**{f"{field}department_id": user.department_id})
+            if user.department_id
+            else queryset.none()
+        )
+    return queryset.filter(**{f"{field}region_id": user.region_id, f"{field}department__isnull": True})
+
+
 def _own_region_rows(user, queryset: QuerySet) -> QuerySet:
     """Rows of a higher region apply downward and are seen, but only rows of one's own regions change."""
     from rencai.core.models import Region
@@ -350,6 +375,39 @@ def _material_file_rows(user, queryset: QuerySet) -> QuerySet:
         return queryset.none()
     # the joins over applications and steps repeat a row once per match: keep each document once
     return queryset.filter(pk__in=queryset.filter(reduce(operator.or_, parties)).values("pk"))
+
+
+def _keeps_worklist(user, obj) -> bool:
+    """Organization officers keep the work lists, items and first secretaries' projects of their regions;
+    a department's officers only their own department's list (a project belongs to no department)."""
+    if user.is_superuser or user.role in ORG:
+        return _region_of_obj_visible(user, obj)
+    department_id = getattr(obj, "department_id", None)
+    return department_id is not None and department_id == user.department_id
+
+
+def _worklist_rows(user, queryset: QuerySet) -> QuerySet:
+    if user.is_superuser or user.role in ORG:
+        return queryset
+    has_department = any(field.name == "department" for field in queryset.model._meta.concrete_fields)
+    if not has_department or not user.department_id:
+        return queryset.none()
+    return queryset.filter(department_id=user.department_id)
+
+
+def _invited_to_comment(user, obj) -> bool:
+    """Officers who see a consultation may comment on it; an enterprise only on one it is invited to."""
+    if not can_see(user, obj):
+        return False
+    if user.enterprise_id and not user.is_superuser:
+        return obj.invitations.filter(enterprise_id=user.enterprise_id).exists()
+    return True
+
+
+def _invited_rows(user, queryset: QuerySet) -> QuerySet:
+    if user.enterprise_id and not user.is_superuser:
+        return queryset.filter(invitations__enterprise_id=user.enterprise_id).distinct()
+    return queryset
 
 
 def _material_file_openable(user, obj) -> bool:
@@ -571,12 +629,34 @@ RULES: dict[Action, Right] = {
             "只有被考核的县（市、区）和部门可以确认目标和自评",
             "Only the assessed county or department may agree and self-assess",
         ),
+        check=_assessed_unit,
+        narrow=_assessed_unit_rows,
+        object_refusal=(
+            "只能确认和自评本单位的考核表",
+            "You may only agree and self-assess your own unit's sheet",
+        ),
     ),
     Action.KEEP_WORKLIST: Right(
-        OFFICERS, ("无权维护职责清单和工作台账", "You may not keep duties and work lists")
+        OFFICERS,
+        ("无权维护职责清单和工作台账", "You may not keep duties and work lists"),
+        check=_keeps_worklist,
+        narrow=_worklist_rows,
+        object_refusal=(
+            "只能维护本部门（本辖区）的职责清单和工作台账",
+            "You may only keep your own department's (region's) work list",
+        ),
+    ),
+    Action.SUPERVISE_WORKLIST: Right(
+        ORG,
+        ("只有组织部门可以督办工作台账", "Only organization departments supervise work lists"),
+        check=_region_of_obj_visible,
     ),
     Action.COMMENT_ON_DRAFT: Right(
-        OFFICERS | {Role.ENTERPRISE}, ("无权对政策草案提出意见", "You may not comment on policy drafts")
+        OFFICERS | {Role.ENTERPRISE},
+        ("无权对政策草案提出意见", "You may not comment on policy drafts"),
+        check=_invited_to_comment,
+        narrow=_invited_rows,
+        hide_refused_object=True,
     ),
     Action.BROWSE_RECRUITMENT: Right(
         REGISTRY_READERS | {Role.INTERMEDIARY}, ("无权查看招才引智信息", "You may not see recruitment")

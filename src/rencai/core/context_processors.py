@@ -31,6 +31,10 @@ NAVIGATION = [
     ("evaluation:index", _("人才评价"), Action.BROWSE_EVALUATION),
     ("evaluation:cto_register", _("首席技术官"), (Action.NOMINATE_CTO, Action.MANAGE_EVALUATION)),
     ("recruitment:index", _("招才引智"), Action.BROWSE_RECRUITMENT),
+    ("analytics:dashboard", _("统计分析"), Action.VIEW_ANALYTICS),
+    ("coordination:target_index", _("目标考核"), Action.BROWSE_COORDINATION),
+    ("coordination:worklist_index", _("工作台账"), Action.BROWSE_COORDINATION),
+    ("coordination:consultation_list", _("征求意见"), Action.COMMENT_ON_DRAFT),
     ("inbox", _("消息"), None),
 ]
 

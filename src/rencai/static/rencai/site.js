@@ -11,6 +11,17 @@ document.addEventListener("click", function (event) {
   }
 });
 
+/* A select with data-submit sends its form when its choice changes (a year picker). */
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("select[data-submit]");
+  if (select && select.form) select.form.submit();
+});
+
+/* A button with data-print prints the page (a report, a circular, a certificate) with its print stylesheet. */
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
 /* A button or link with data-busy="计算中…" cannot start its work twice: once its form is submitted (or the
    link followed) it says so and is disabled until the page changes. A link that downloads leaves the page
    where it is and no event tells when the file has come, so it comes back after BUSY_LINK_MS. */
