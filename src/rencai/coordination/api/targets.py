@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from rencai.coordination import circulars, scoring
 from rencai.coordination.selectors import targets as selectors
@@ -196,7 +196,7 @@ def create_sheet(request, payload: SheetIn):
         bonus_cap=payload.bonus_cap,
         deduction_cap=payload.deduction_cap,
     )
-    return 201, _detail(sheet)
+    return Status(201, _detail(sheet))
 
 
 @router.post(
@@ -205,11 +205,14 @@ def create_sheet(request, payload: SheetIn):
 def add_item(request, sheet_id: Id, payload: ItemIn):
     sheet = selectors.sheet_for(request.auth, sheet_id)
     item = services.item_add(actor=request.auth, sheet=sheet, **payload.dict())
-    return 201, {
-        **{name: getattr(item, name) for name in ItemOut.model_fields if hasattr(item, name)},
-        "measured": item.measured_value,
-        "progress": None,
-    }
+    return Status(
+        201,
+        {
+            **{name: getattr(item, name) for name in ItemOut.model_fields if hasattr(item, name)},
+            "measured": item.measured_value,
+            "progress": None,
+        },
+    )
 
 
 @router.post(
@@ -274,4 +277,4 @@ def get_circular(request, circular_id: Id):
 
 @router.post("/circulars", response={201: CircularOut, **WRITE}, summary="发布考核通报 / Issue a circular")
 def issue_circular(request, payload: CircularIn):
-    return 201, circulars.circular_issue(actor=request.auth, year=payload.year)
+    return Status(201, circulars.circular_issue(actor=request.auth, year=payload.year))
