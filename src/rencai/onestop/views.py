@@ -19,13 +19,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.accounts.throttling import client_ip
 from rencai.core.access import Action, may, require, restrict, visible_to
 from rencai.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from rencai.core.feedback import in_english, show_error
 from rencai.onestop import selectors, services
 from rencai.onestop.benefit_story import benefit_stories, story_sections
 from rencai.onestop.forms import (
@@ -78,19 +78,6 @@ def _paginate(request, items, per_page: int | None = None) -> tuple[Page, str]:
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _show_error(request, error: DomainError) -> None:
-    """A refusal as page messages: the message, then each detail (e.g. every failed clause)."""
-    messages.error(request, error.message)
-    for detail in error.details:
-        text = detail.get("message_en") if _english() else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
 
 
 def _party(user, application) -> str:
@@ -220,7 +207,7 @@ def apply(request, code: str):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error)
+                show_error(request, error)
                 status = error.status
                 blocker = services.blocker_of(talent, item)  # e.g. a card issued since the page opened
             else:
@@ -290,7 +277,7 @@ def _put_back(form, formset, rows: list[int], error: DomainError) -> list[str]:
     """A refusal's details on the fields they concern; what belongs to no field is returned for the page."""
     loose = []
     for detail in error.details:
-        text = detail.get("message_en") if _english() else detail.get("message_zh")
+        text = detail.get("message_en") if in_english() else detail.get("message_zh")
         field = detail.get("field", "")
         if field.startswith("steps.") and field[6:].isdigit() and int(field[6:]) <= len(rows):
             formset.forms[rows[int(field[6:]) - 1]].add_error(None, text)
@@ -487,7 +474,7 @@ def resubmit(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return _application_page(request, pk, kept={"resubmit_form": form}, status=error.status)
     messages.success(request, _("补正材料已提交，原受理人员将继续办理。"))
     return redirect("onestop:application_detail", pk=pk)
@@ -501,7 +488,7 @@ def _act(request, pk: int, action, success: str):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, success)
     return redirect("onestop:application_detail", pk=pk)
@@ -568,7 +555,7 @@ def accept(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:  # e.g. materials missing: the officer returns it instead, comment kept
-        _show_error(request, error)
+        show_error(request, error)
         return _application_page(request, pk, kept={"accept_comment": comment}, status=error.status)
     messages.success(request, _("已受理，已分送相关部门并联办理。"))
     return redirect("onestop:application_detail", pk=pk)
@@ -591,7 +578,7 @@ def return_application(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return _application_page(request, pk, kept={"return_form": form}, status=error.status)
     messages.success(request, _("已退回，并一次性告知全部补正事项。"))
     return redirect("onestop:application_detail", pk=pk)
@@ -650,7 +637,7 @@ def step_detail(request, pk: int):
         except NotFound:
             raise
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
         else:
             messages.success(request, _("已办理：%(action)s") % {"action": task.step.action})
             return redirect("onestop:department_queue")
@@ -694,7 +681,7 @@ def loan_decision(request, pk: int):
         except NotFound:
             raise
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
         else:
             messages.success(request, _("已记录审批结果。"))
     return redirect("onestop:loan_detail", pk=pk)
@@ -786,7 +773,7 @@ def revoke_card(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("人才金卡已注销，核验将失败。"))
     return redirect("onestop:card_detail", pk=pk)
@@ -837,7 +824,7 @@ def provider_redeem(request):
             provider=request.user, voucher_number=form.cleaned_data["voucher_number"]
         )
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return _provider_page(request, redeem_form=form)
     messages.success(
         request,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rencai.core import audit
 from rencai.core.access import Action, may, require
 from rencai.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied, ValidationFailed
+from rencai.core.feedback import in_english, show_error
 from rencai.core.models import JobState
 from rencai.policies import selectors, services
 from rencai.policies.benefits import benefits_of, explain_version, payment_route
@@ -49,18 +50,6 @@ def _paginate(request, items) -> tuple[Page, str]:
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
-
-
-def _error_messages(request, error: DomainError) -> None:
-    messages.error(request, error.message)
-    for detail in error.details:
-        messages.error(request, detail.get("message_en") if _english() else detail.get("message_zh"))
-
-
-def _english() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "").startswith("en")
 
 
 # -- list and detail -----------------------------------------------------------------------------
@@ -140,7 +129,7 @@ def policy_detail(request, pk: int):
 
 
 def _feature_reference() -> list[dict]:
-    english = _english()
+    english = in_english()
     return [
         {
             "name": f"talent.{feature.name}",
@@ -156,7 +145,7 @@ def _feature_reference() -> list[dict]:
 
 
 def _lang() -> str:
-    return "en" if _english() else "zh"
+    return "en" if in_english() else "zh"
 
 
 def _editor(request, form, policy: Policy, version: PolicyVersion | None, editor: RuleEditor):
@@ -302,7 +291,7 @@ def version_issue(request, pk: int):
     except DomainError as error:
         if isinstance(error, (NotFound, PermissionDenied)):
             raise
-        _error_messages(request, error)
+        show_error(request, error)
         return redirect("policies:version_edit", pk=version.pk)
     messages.success(request, _("第 %(n)s 版已发布") % {"n": version.number})
     return redirect("policies:policy_detail", pk=version.policy_id)
@@ -318,7 +307,7 @@ def version_withdraw(request, pk: int):
     except DomainError as error:
         if isinstance(error, (NotFound, PermissionDenied)):
             raise
-        _error_messages(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("第 %(n)s 版已撤回") % {"n": version.number})
     return redirect("policies:policy_detail", pk=version.policy_id)
@@ -561,7 +550,7 @@ def offer_answer(request, pk: int, answer: str):
     except DomainError as error:
         if isinstance(error, (NotFound, PermissionDenied)):
             raise
-        _error_messages(request, error)
+        show_error(request, error)
         return redirect(back)
     story = next(
         (s for s in route.stories(user, entitlement.talent) if s.policy_id == entitlement.policy_id), None

@@ -227,7 +227,9 @@ def _save_board(path: Path, key: str, html: str) -> None:
     partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps({"key": key, "code": _code_fingerprint(), "html": html}))
+        text = json.dumps({"key": key, "code": _code_fingerprint(), "html": html})
+        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(text)  # figures of the whole city, small cells included: for this service only
         os.replace(partial, path)
     except OSError as error:  # a full or read-only disk costs the next new worker a render, nothing more
         logger.warning("cached board not written to %s: %s", path, error)

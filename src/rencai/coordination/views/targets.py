@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.coordination import circulars, scoring
@@ -33,24 +33,10 @@ from rencai.coordination.services import targets as services
 from rencai.core import audit
 from rencai.core.access import Action, may, require
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error, show_form_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 S = SheetState
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _show_error(request, error: DomainError, form=None) -> None:
-    messages.error(request, error.message)
-    for detail in error.details:
-        text = detail.get("message_en") if _english() else detail.get("message_zh")
-        field = detail.get("field")
-        if form is not None and field in form.fields:
-            form.add_error(field, text)
-        elif text:
-            messages.error(request, text)
 
 
 @login_required
@@ -91,7 +77,7 @@ def sheet_new(request):
                 **form.unit_kwargs(),
             )
         except DomainError as error:
-            _show_error(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("考核表已创建，请添加考核项目"))
             return redirect("coordination:target_sheet", pk=sheet.pk)
@@ -171,7 +157,7 @@ def sheet_move(request, pk: int):
     try:
         services.sheet_move(actor=request.user, sheet=sheet, to=to_state, comment=text)
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, DONE[S(to_state)])
     return redirect("coordination:target_sheet", pk=sheet.pk)
@@ -198,7 +184,7 @@ def item_add(request, pk: int):
                 reason=data["reason"],
             )
         except DomainError as error:
-            _show_error(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("考核项目已添加"))
             return redirect("coordination:target_sheet", pk=sheet.pk)
@@ -213,7 +199,7 @@ def item_remove(request, pk: int):
     try:
         services.item_remove(actor=request.user, item=item)
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("考核项目已删除"))
     return redirect("coordination:target_sheet", pk=item.sheet_id)
@@ -234,13 +220,11 @@ def item_assess(request, pk: int):
                 evidence_file=form.cleaned_data["evidence_file"],
             )
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
         else:
             messages.success(request, _("自评已保存"))
     else:
-        for texts in form.errors.values():
-            for text in texts:
-                messages.error(request, str(text))
+        show_form_errors(request, form)
     return redirect("coordination:target_sheet", pk=item.sheet_id)
 
 
@@ -258,13 +242,11 @@ def item_score(request, pk: int):
                 comment=form.cleaned_data["comment"],
             )
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
         else:
             messages.success(request, _("评分已保存"))
     else:
-        for texts in form.errors.values():
-            for text in texts:
-                messages.error(request, str(text))
+        show_form_errors(request, form)
     return redirect("coordination:target_sheet", pk=item.sheet_id)
 
 
@@ -293,7 +275,7 @@ def circular_issue(request):
     try:
         circular = circulars.circular_issue(actor=request.user, year=year)
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return redirect(f"{_index_url()}?year={year}")
     messages.success(request, _("考核通报已发布"))
     return redirect("coordination:target_circular", pk=circular.pk)
@@ -349,7 +331,7 @@ def leaders(request):
                     **form.unit_kwargs(),
                 )
             except DomainError as error:
-                _show_error(request, error, form)
+                show_error(request, error, form)
             else:
                 messages.success(request, _("已登记"))
                 return redirect("coordination:target_leaders")

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -44,20 +43,11 @@ from rencai.coordination.selectors import worklists as selectors
 from rencai.coordination.services import worklists as service
 from rencai.core.access import Action, holders, may, require, visible_to
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.core.models import Region, RegionLevel
 from rencai.registry.models import Department
 
 UPCOMING_DAYS = 14  # the index shows milestones due within this many days, and every overdue one
-
-
-def show_error(request, error: DomainError) -> None:
-    """The refusal and each of its problems, in the reader's language."""
-    messages.error(request, error.message)
-    english = (get_language() or "").startswith("en")
-    for detail in error.details:
-        text = detail.get("message_en") if english else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
 
 
 def attempt(request, write: Callable[[], Any], success: str) -> Any:

@@ -12,12 +12,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core.access import Action, may, require, restrict, visible_to
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.core.models import Region
 from rencai.evaluation import selectors
 from rencai.evaluation.choices import CaseState, IndicatorSource, PanelState, SchemeStatus
@@ -41,18 +41,6 @@ S = CaseState
 PAGE_SIZE = 50
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _show_error(request, error: DomainError) -> None:
-    messages.error(request, error.message)
-    for detail in error.details:
-        text = detail.get("message_en") if _english() else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
-
-
 def _attempt(request, write, success: str):
     """Run a service call; show its refusal (404 stays a 404) or the success message. True when done."""
     try:
@@ -60,7 +48,7 @@ def _attempt(request, write, success: str):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return False
     messages.success(request, success)
     return True
@@ -120,7 +108,7 @@ def round_new(request):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error)
+                show_error(request, error)
                 status = error.status
             else:
                 missing = getattr(round_, "calendar_estimated", ())
@@ -236,7 +224,7 @@ def apply(request):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error)
+                show_error(request, error)
                 status = error.status
             else:
                 messages.success(request, _("评价申报已提交。"))
@@ -546,7 +534,7 @@ def notice_object(request, pk: int):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error)
+                show_error(request, error)
                 status = error.status
             else:
                 messages.success(request, _("异议已提交，我们将在十个工作日内答复。"))

@@ -10,28 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core.access import Action, may, require, visible_to
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import in_english, show_error
 from rencai.evaluation import selectors
 from rencai.evaluation.forms.cto import NominationForm, YearlyCheckForm
 from rencai.evaluation.services import cto
 from rencai.registry.models import Enterprise, Talent
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _show_error(request, error: DomainError) -> None:
-    messages.error(request, error.message)
-    for detail in error.details:
-        text = detail.get("message_en") if _english() else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
 
 
 def _employees(user):
@@ -71,7 +59,7 @@ def nominate(request):
         except NotFound:
             raise
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
             status = error.status
         else:
             messages.success(request, _("已推荐%(name)s，待县级初审。") % {"name": case.talent.name})
@@ -86,7 +74,7 @@ def nominate(request):
         "taken": cto.seats_taken(enterprise),
         "has_rounds": rounds.exists(),
         "has_library": library is not None,
-        "english": _english(),
+        "english": in_english(),
     }
     return render(request, "evaluation/cto/nominate.html", context, status=status)
 
@@ -131,7 +119,7 @@ def yearly_check(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("已记录年度考核。"))
     return redirect("evaluation:cto_register")

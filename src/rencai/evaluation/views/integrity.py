@@ -12,12 +12,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rencai.core.access import Action, may, require
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.evaluation import selectors
 from rencai.evaluation.forms.integrity import FindingForm
 from rencai.evaluation.services import integrity
@@ -25,15 +25,6 @@ from rencai.registry import selectors as registry_selectors
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 20
-
-
-def _show_error(request, error: DomainError) -> None:
-    messages.error(request, error.message)
-    english = (get_language() or "").startswith("en")
-    for detail in error.details:
-        text = detail.get("message_en") if english else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
 
 
 def _in_force(finding, today) -> bool:
@@ -95,7 +86,7 @@ def finding_new(request):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error)
+                show_error(request, error)
                 status = error.status
             else:
                 messages.success(request, _("诚信记录已登记。"))

@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.evaluation import scoring
 from rencai.evaluation.choices import ConflictKind, PanelState, SeatStatus
 from rencai.evaluation.forms.panels import (
@@ -33,15 +33,6 @@ from rencai.evaluation.services import experts as expert_services
 from rencai.evaluation.services import panels as panel_services
 
 # -- helpers ------------------------------------------------------------------------------------------------
-
-
-def _show_error(request, error: DomainError) -> None:
-    messages.error(request, error.message)
-    english = (get_language() or "").startswith("en")
-    for detail in error.details:
-        text = detail.get("message_en") if english else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
 
 
 def _page(request, items):
@@ -83,7 +74,7 @@ def expert_new(request):
         try:
             expert = expert_services.expert_create(actor=request.user, data=form.to_input())
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
             status = error.status
         else:
             messages.success(request, _("专家已入库。"))
@@ -105,7 +96,7 @@ def expert_detail(request, pk: int):
         try:
             expert_services.expert_update(actor=user, expert=expert, data=form.to_input())
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
             status = error.status
         else:
             messages.success(request, _("专家信息已保存。"))
@@ -131,7 +122,7 @@ def expert_deactivate(request, pk: int):
     try:
         expert_services.expert_deactivate(actor=request.user, expert=expert, reason=reason)
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("专家已出库，不再参与抽取。"))
     return redirect("evaluation:expert_detail", pk=pk)
@@ -147,7 +138,7 @@ def expert_account(request, pk: int):
             actor=request.user, expert=expert, username=form.data.get("username", "")
         )
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("评审登录账号已关联。"))
     return redirect("evaluation:expert_detail", pk=pk)
@@ -216,7 +207,7 @@ def review_case(request, case_id: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return _review_page(request, case, form=form, status=error.status)
     messages.success(request, _("评分已提交；评审组结束前可以修改。"))
     return redirect("evaluation:review_case", case_id=case_id)
@@ -234,7 +225,7 @@ def review_recuse(request, case_id: int):
     try:
         panel_services.seat_recuse(actor=user, seat=seat, reason=form.data.get("reason", ""))
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return redirect("evaluation:review_case", case_id=case_id)
     messages.success(request, _("已申请回避，该申报不再由您评审。"))
     return redirect("evaluation:review_list")
@@ -281,7 +272,7 @@ def _panel_action(request, case_id: int, action, success: str):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, success)
     return redirect("evaluation:panel", case_id=case_id)

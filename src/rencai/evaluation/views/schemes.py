@@ -13,12 +13,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core.access import Action, may, require, restrict
 from rencai.core.errors import DomainError, ErrorCode, NotFound
+from rencai.core.feedback import in_english, show_error
 from rencai.core.models import Region
 from rencai.evaluation.choices import EvaluatorKind, Purpose, SchemeStatus
 from rencai.evaluation.forms.schemes import (
@@ -35,18 +35,8 @@ from rencai.evaluation.services import schemes as services
 PAGE_SIZE = 50
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _text(detail) -> str:
-    return str(detail.get("message_en") if _english() else detail.get("message_zh"))
-
-
-def _show_error(request, error: DomainError) -> None:
-    messages.error(request, error.message)
-    for detail in error.details:
-        messages.error(request, _text(detail))
+    return str(detail.get("message_en") if in_english() else detail.get("message_zh"))
 
 
 def _managed_regions(user):
@@ -247,7 +237,7 @@ def scheme_publish(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         _after_save(request, scheme, published=True)
     return redirect("evaluation:scheme_detail", pk=scheme.pk)
@@ -268,7 +258,7 @@ def scheme_new_version(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
         return redirect("evaluation:scheme_detail", pk=scheme.pk)
     messages.success(request, _("已新建草稿版本，修改后发布即生效。"))
     return redirect("evaluation:scheme_edit", pk=draft.pk)

@@ -10,25 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from rencai.core.access import Action, require
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.evaluation import selectors
 from rencai.evaluation.forms.works import WorksForm
 from rencai.evaluation.services import works
 from rencai.registry import selectors as registry_selectors
-
-
-def _show_error(request, error: DomainError) -> None:
-    messages.error(request, error.message)
-    english = (get_language() or "").startswith("en")
-    for detail in error.details:
-        text = detail.get("message_en") if english else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
 
 
 @login_required
@@ -54,7 +45,7 @@ def case_works(request, pk: int):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error)
+                show_error(request, error)
                 status = error.status
             else:
                 messages.success(request, _("代表作已保存。"))

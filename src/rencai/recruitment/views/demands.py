@@ -15,12 +15,12 @@ from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core.access import Action, may, require
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.recruitment import selectors
 from rencai.recruitment.choices import DemandState
 from rencai.recruitment.forms.demands import CloseForm, DemandForm, ReviewForm, SearchForm
@@ -30,16 +30,6 @@ from rencai.recruitment.services import demands as service
 PAGE_SIZE = 20
 DISPLAYED = ("field", "tier_sought", "degree", "place", "work_mode")
 SELECT_FILTERS = ("field", "team", "tier", "degree", "place", "work_mode", "region")
-
-
-def show_error(request, error: DomainError) -> None:
-    """The refusal and each of its problems, in the reader's language."""
-    messages.error(request, error.message)
-    english = (get_language() or "").startswith("en")
-    for detail in error.details:
-        text = detail.get("message_en") if english else detail.get("message_zh")
-        if text:
-            messages.error(request, text)
 
 
 def attempt(request, write, success: str) -> bool:

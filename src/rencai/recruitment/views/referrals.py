@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core.access import Action, may, require, restrict, visible_to
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.core.models import Region
 from rencai.recruitment.choices import ReferralState
 from rencai.recruitment.forms.referrals import AgencyForm, MemberForm, ReferralForm, ReferralStateForm
@@ -24,22 +24,6 @@ from rencai.recruitment.services import agencies, referrals
 from rencai.registry.choices import Tier
 
 PAGE = 100
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _show_error(request, error: DomainError, form=None) -> None:
-    """The refusal, and each problem on its field when the form has it (else as a message)."""
-    messages.error(request, error.message)
-    for detail in error.details:
-        text = detail.get("message_en") if _english() else detail.get("message_zh")
-        field = detail.get("field")
-        if form is not None and field in form.fields:
-            form.add_error(field, text)
-        elif text:
-            messages.error(request, text)
 
 
 # -- referrals ----------------------------------------------------------------------------------------------
@@ -99,7 +83,7 @@ def referral_state(request, pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("已更新推荐状态。"))
     return redirect("recruitment:referral_detail", pk=pk)
@@ -128,7 +112,7 @@ def refer(request, demand_pk: int):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error, form)
+                show_error(request, error, form)
                 status = error.status if error.status != 400 else 409
             else:
                 messages.success(request, _("已推荐%(name)s。") % {"name": referral.candidate.name})
@@ -194,7 +178,7 @@ def agency_form(request, pk: int | None = None):
             except NotFound:
                 raise
             except DomainError as error:
-                _show_error(request, error, form)
+                show_error(request, error, form)
                 status = error.status
             else:
                 messages.success(request, _("已保存中介机构。"))
@@ -243,7 +227,7 @@ def agency_member(request, pk: int):
         except NotFound:
             raise
         except DomainError as error:
-            _show_error(request, error)
+            show_error(request, error)
         else:
             messages.success(request, _("已关联账号。"))
     return redirect("recruitment:agency_detail", pk=pk)
@@ -262,7 +246,7 @@ def agency_member_remove(request, pk: int, member_pk: int):
     except NotFound:
         raise
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         messages.success(request, _("已停用该账号。"))
     return redirect("recruitment:agency_detail", pk=pk)

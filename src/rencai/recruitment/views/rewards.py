@@ -12,33 +12,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rencai.core.access import Action, may, require, visible_to
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import show_error
 from rencai.recruitment.choices import Channel, InstalmentState, PlacementState, RewardPurpose, RewardState
 from rencai.recruitment.forms.rewards import RewardSchemeForm
 from rencai.recruitment.models import RewardScheme
 from rencai.recruitment.services import rewards as services
 
 PAGE_SIZE = 50
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _show_error(request, error: DomainError, form=None) -> None:
-    messages.error(request, error.message)
-    for detail in error.details:
-        text = detail.get("message_en") if _english() else detail.get("message_zh")
-        field = detail.get("field")
-        if form is not None and field in form.fields:
-            form.add_error(field, text)
-        elif text:
-            messages.error(request, text)
 
 
 @login_required
@@ -86,7 +71,7 @@ def scheme_new(request):
         try:
             services.reward_scheme_create(actor=request.user, data=form.data_for_service())
         except DomainError as error:
-            _show_error(request, error, form)
+            show_error(request, error, form)
         else:
             messages.success(request, _("奖励方案已创建"))
             return redirect("recruitment:scheme_list")
@@ -137,7 +122,7 @@ def reward_settle(request):
     try:
         report = services.rewards_settle(actor=request.user)
     except DomainError as error:
-        _show_error(request, error)
+        show_error(request, error)
     else:
         request.session["recruitment_settle_report"] = report.as_dict()
         messages.success(
