@@ -7,6 +7,7 @@ Caching happens only outside transactions, so these tests commit (transaction=Tr
 
 import datetime as dt
 import re
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
@@ -87,6 +88,42 @@ def test_a_rolled_back_write_leaves_the_version_as_it_was(world):
         factories.make_talent(world.county_a, name="不算数")
         raise RuntimeError
     assert history.registry_version() == before
+
+
+@committed
+def test_writers_never_wait_for_each_others_change_counter(world):
+    """Nine sessions each hold an open transaction that has written to a watched table; one more writes and
+    commits at once. A counter row shared by sessions would make it wait for one of them (and a writer that
+    holds rows another wants, while it waits for the counter, would deadlock)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")  # nothing to race
+    import psycopg
+
+    params = connection.settings_dict
+    open_connection = partial(
+        psycopg.connect,
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+    )
+    before = history.registry_version()
+    holders = [open_connection() for _ in range(9)]  # more sessions than a fixed set of shared rows
+    try:
+        for session in holders:  # a statement trigger fires even when no row matches
+            session.execute("SET lock_timeout = '3s'")  # two sessions sharing a counter row: refused here
+            session.execute("UPDATE registry_department SET name = name WHERE id < 0")
+        with open_connection() as writer:
+            writer.execute("SET lock_timeout = '3s'")
+            writer.execute("UPDATE registry_academician SET name = name WHERE id < 0")
+            writer.commit()
+    finally:
+        for session in holders:
+            session.rollback()
+            session.close()
+    after = history.registry_version()
+    assert after is not None and before is not None and after[2] == before[2] + 1  # only the commit counted
 
 
 @pytest.mark.django_db

@@ -224,9 +224,13 @@ def _version_now() -> tuple | None:
     if connection.in_atomic_block or not counter_installed():
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT slot, changes FROM {CHANGES_TABLE} ORDER BY slot")
-        rows = cursor.fetchall()
-    return (connection.settings_dict["NAME"], *(changes for _slot, changes in rows)) if rows else None
+        # the database's token (slot -1) and the sum of the sessions' counters (see analytics/0003)
+        cursor.execute(
+            f"SELECT MAX(CASE WHEN slot = -1 THEN changes END), "
+            f"SUM(CASE WHEN slot >= 0 THEN changes ELSE 0 END) FROM {CHANGES_TABLE}"
+        )
+        token, changes = cursor.fetchone()
+    return None if token is None else (connection.settings_dict["NAME"], int(token), int(changes or 0))
 
 
 def _state_for(version: tuple | None) -> tuple:

@@ -6,10 +6,12 @@ figures cached in memory and on disk are still those of the database: every INSE
 PostgreSQL, TRUNCATE) of a watched table adds one to a counter in the same transaction, so a cached figure is
 never served after the change that alters it has committed, and is not invalidated by a change rolled back.
 
-- PostgreSQL: one statement-level trigger per table (a bulk insert of a million rows counts once). Writers
-  add to one of `SLOTS` rows chosen by their backend process id, so concurrent transactions seldom wait for
-  each other's counter row; the version is the tuple of all slots (never their sum: two different histories
-  could sum alike).
+- PostgreSQL: one statement-level trigger per table (a bulk insert of a million rows counts once). Each
+  database session adds to a row of its own (keyed by its backend process id, inserted on its first write),
+  so no transaction ever waits for another's counter row: a shared row would make two writers wait on each
+  other (one holding the rows it just wrote while it waits for the counter, the other holding the counter
+  while it waits for those rows: a deadlock). The version is the sum of the sessions' rows: every committed
+  change adds at least one and a rolled-back one adds nothing, so the sum only grows with committed history.
 - SQLite has no statement-level triggers: one row trigger per table and operation on slot 0 (SQLite runs
   one writer at a time anyway).
 - Slot -1 holds a random token drawn when the table is created, so that a database dropped and created again
@@ -54,7 +56,6 @@ WATCHED = (
     "recruitment_reward",
     "recruitment_rewardinstalment",
 )
-SLOTS = 8
 TABLE = "analytics_datachange"
 SQLITE_OPERATIONS = ("insert", "update", "delete")
 
@@ -69,8 +70,7 @@ def trigger_names(vendor: str) -> list[str]:
 def _create_table(cursor) -> None:
     cursor.execute(f"CREATE TABLE {TABLE} (slot integer PRIMARY KEY, changes bigint NOT NULL)")
     cursor.execute(f"INSERT INTO {TABLE} (slot, changes) VALUES (-1, %s)", [secrets.randbits(62)])
-    for slot in range(SLOTS):
-        cursor.execute(f"INSERT INTO {TABLE} (slot, changes) VALUES (%s, 0)", [slot])
+    cursor.execute(f"INSERT INTO {TABLE} (slot, changes) VALUES (0, 0)")  # SQLite's one writer
 
 
 def _postgres(cursor) -> None:
@@ -78,7 +78,8 @@ def _postgres(cursor) -> None:
         f"""
         CREATE FUNCTION analytics_count_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          UPDATE {TABLE} SET changes = changes + 1 WHERE slot = pg_backend_pid() % {SLOTS};
+          INSERT INTO {TABLE} (slot, changes) VALUES (pg_backend_pid(), 1)
+          ON CONFLICT (slot) DO UPDATE SET changes = {TABLE}.changes + 1;
           RETURN NULL;
         END $$
         """
