@@ -41,8 +41,11 @@ def catalogue(request):
     query, problems = f.parse_query(request.GET)
     labels = dict(IndicatorCategory.choices)
     groups: dict[str, dict] = {}
-    for indicator in Indicator.objects.filter(active=True).order_by("category", "position", "code"):
-        figure = compute.figure(indicator, user=user, day=query.day)
+    indicators = list(Indicator.objects.filter(active=True).order_by("category", "position", "code"))
+    # one reading of the change counter for the whole table (compute.figures), not one per indicator
+    for indicator, figure in zip(
+        indicators, compute.figures(indicators, user=user, day=query.day), strict=True
+    ):
         group = groups.setdefault(
             indicator.category, {"label": labels.get(indicator.category, indicator.category), "rows": []}
         )
