@@ -1,9 +1,13 @@
 """What a page tells its user after a refused or invalid write: the one way views show a `DomainError`."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.utils.translation import get_language
 
-from rencai.core.errors import DomainError
+from rencai.core.errors import DomainError, NotFound
 
 
 def in_english() -> bool:
@@ -34,3 +38,29 @@ def show_form_errors(request, form) -> None:
     for texts in form.errors.values():
         for text in texts:
             messages.error(request, str(text))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `attempt` did: true when the write was done, with what the service returned (a service may
+    return nothing, so the result alone cannot tell success from refusal)."""
+
+    done: bool
+    result: Any = None
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+def attempt(request, write: Callable[[], Any], success: str) -> Outcome:
+    """Run a service call from a page: on success its result and the success message; on a refusal the
+    refusal shown (`show_error`) and nothing done. "Not found" stays a 404."""
+    try:
+        result = write()
+    except NotFound:
+        raise
+    except DomainError as error:
+        show_error(request, error)
+        return Outcome(done=False)
+    messages.success(request, success)
+    return Outcome(done=True, result=result)

@@ -16,9 +16,9 @@ from rencai.coordination.forms.consultation import AnswerForm, CommentForm, Open
 from rencai.coordination.models import ConsultationState
 from rencai.coordination.selectors import consultation as selectors
 from rencai.coordination.services import consultation as service
-from rencai.coordination.views.worklists import attempt
 from rencai.core.access import Action, may, region_subtree_ids, require, restrict
 from rencai.core.errors import NotFound
+from rencai.core.feedback import attempt
 from rencai.core.models import Region
 from rencai.policies.models import PolicyVersion, VersionStatus
 from rencai.registry.models import Department, Enterprise
@@ -61,7 +61,7 @@ def consultation_open(request, version_id: int):
         status = 422
         if form.is_valid():
             data = form.cleaned_data
-            consultation = attempt(
+            opened = attempt(
                 request,
                 lambda: service.consultation_open(
                     actor=user,
@@ -74,8 +74,8 @@ def consultation_open(request, version_id: int):
                 ),
                 _("已发出征求意见。"),
             )
-            if consultation is not None:
-                return redirect("coordination:consultation_detail", pk=consultation.pk)
+            if opened:
+                return redirect("coordination:consultation_detail", pk=opened.result.pk)
     return render(
         request, "coordination/consultation/open.html", {"form": form, "version": version}, status=status
     )
@@ -108,7 +108,7 @@ def consultation_detail(request, pk: int):
                 ),
                 _("意见已提交。"),
             )
-            if saved is not None:
+            if saved:
                 return redirect("coordination:consultation_detail", pk=consultation.pk)
     snapshot = consultation.snapshot
     context = {

@@ -34,7 +34,6 @@ from rencai.coordination.models import (
     FocusPoint,
     ItemStatus,
     Leader,
-    Milestone,
     SecretaryProject,
     WorkItem,
     WorkList,
@@ -42,25 +41,12 @@ from rencai.coordination.models import (
 from rencai.coordination.selectors import worklists as selectors
 from rencai.coordination.services import worklists as service
 from rencai.core.access import Action, holders, may, require, visible_to
-from rencai.core.errors import DomainError, NotFound
-from rencai.core.feedback import show_error
+from rencai.core.errors import NotFound
+from rencai.core.feedback import attempt
 from rencai.core.models import Region, RegionLevel
 from rencai.registry.models import Department
 
 UPCOMING_DAYS = 14  # the index shows milestones due within this many days, and every overdue one
-
-
-def attempt(request, write: Callable[[], Any], success: str) -> Any:
-    """Run a service call: its result, or None with the refusal shown (a 404 stays a 404)."""
-    try:
-        result = write()
-    except NotFound:
-        raise
-    except DomainError as error:
-        show_error(request, error)
-        return None
-    messages.success(request, success)
-    return result
 
 
 def _year(request) -> int:
@@ -139,8 +125,8 @@ def worklist_new(request):
                 ),
                 _("清单已建立。"),
             )
-            if worklist is not None:
-                return redirect("coordination:worklist_detail", pk=worklist.pk)
+            if worklist:
+                return redirect("coordination:worklist_detail", pk=worklist.result.pk)
     return render(request, "coordination/worklists/worklist_form.html", {"form": form}, status=status)
 
 
@@ -178,15 +164,14 @@ def _worklist_post(request, worklist, which: str, forms: dict) -> tuple[int, boo
         duty = Duty.objects.filter(pk=request.POST.get("duty"), worklist=worklist).first()
         if duty is None:
             raise NotFound()
-        return 200, attempt(
-            request, lambda: service.duty_remove(actor=user, duty=duty), _("职责已删除。")
-        ) is None
+        removed = attempt(request, lambda: service.duty_remove(actor=user, duty=duty), _("职责已删除。"))
+        return (200, True) if removed else (409, False)
     if which == "remove_focus":
         point = FocusPoint.objects.filter(pk=request.POST.get("point"), worklist=worklist).first()
         if point is None:
             raise NotFound()
         removed = attempt(request, lambda: service.focus_remove(actor=user, point=point), _("已删除。"))
-        return 200, removed is None
+        return (200, True) if removed else (409, False)
     writers: dict[str, tuple[type, Callable[[dict], Any], str]] = {
         "duty": (
             DutyForm,
@@ -222,7 +207,7 @@ def _worklist_post(request, worklist, which: str, forms: dict) -> tuple[int, boo
     if not form.is_valid():
         return 422, False
     saved = attempt(request, lambda: write(form.cleaned_data), success)
-    return (200, True) if saved is not None else (422, False)
+    return (200, True) if saved else (422, False)
 
 
 # -- work items and projects: the same page ---------------------------------------------------------------
@@ -263,7 +248,7 @@ def _tracked_post(request, tracked, forms: dict) -> tuple[int, bool]:
         done = attempt(
             request, lambda: service.milestone_complete(actor=user, milestone=milestone), _("节点已完成。")
         )
-        return (200, True) if done is not None else (409, False)
+        return (200, True) if done else (409, False)
     form_class = {"milestone": MilestoneForm, "progress": ProgressForm, "status": StatusForm}.get(which)
     if form_class is None:
         return 400, False
@@ -284,11 +269,12 @@ def _tracked_post(request, tracked, forms: dict) -> tuple[int, bool]:
             ),
             _("节点已添加。"),
         )
-        if isinstance(saved, Milestone) and saved.asked_on != saved.due_on:
+        milestone = saved.result
+        if saved and milestone.asked_on != milestone.due_on:
             messages.info(
                 request,
                 _("%(asked)s 不是工作日，完成时限顺延至 %(due)s。")
-                % {"asked": saved.asked_on.isoformat(), "due": saved.due_on.isoformat()},
+                % {"asked": milestone.asked_on.isoformat(), "due": milestone.due_on.isoformat()},
             )
     elif which == "progress":
         saved = attempt(
@@ -304,7 +290,7 @@ def _tracked_post(request, tracked, forms: dict) -> tuple[int, bool]:
             lambda: service.tracked_set_status(actor=user, tracked=tracked, status=data["status"]),
             _("状态已更新。"),
         )
-    return (200, True) if saved is not None else (422, False)
+    return (200, True) if saved else (422, False)
 
 
 @login_required
@@ -363,8 +349,8 @@ def project_new(request):
                 ),
                 _("一把手项目已建立。"),
             )
-            if project is not None:
-                return redirect("coordination:project_detail", pk=project.pk)
+            if project:
+                return redirect("coordination:project_detail", pk=project.result.pk)
     return render(request, "coordination/worklists/project_form.html", {"form": form}, status=status)
 
 

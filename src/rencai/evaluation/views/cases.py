@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rencai.core.access import Action, may, require, restrict, visible_to
 from rencai.core.errors import DomainError, NotFound
-from rencai.core.feedback import show_error
+from rencai.core.feedback import attempt, show_error
 from rencai.core.models import Region
 from rencai.evaluation import selectors
 from rencai.evaluation.choices import CaseState, IndicatorSource, PanelState, SchemeStatus
@@ -39,19 +39,6 @@ from rencai.evaluation.services import notices, outcomes, rounds, works
 
 S = CaseState
 PAGE_SIZE = 50
-
-
-def _attempt(request, write, success: str):
-    """Run a service call; show its refusal (404 stays a 404) or the success message. True when done."""
-    try:
-        write()
-    except NotFound:
-        raise
-    except DomainError as error:
-        show_error(request, error)
-        return False
-    messages.success(request, success)
-    return True
 
 
 # -- the index and rounds ---------------------------------------------------------------------------------
@@ -155,7 +142,7 @@ def round_detail(request, pk: int):
 @require_POST
 def round_close(request, pk: int):
     round_ = selectors.get_round(request.user, pk)
-    _attempt(request, lambda: rounds.round_close(actor=request.user, round=round_), _("评价批次已结束。"))
+    attempt(request, lambda: rounds.round_close(actor=request.user, round=round_), _("评价批次已结束。"))
     return redirect("evaluation:round_detail", pk=pk)
 
 
@@ -165,7 +152,7 @@ def round_publish(request, pk: int):
     round_ = selectors.get_round(request.user, pk)
     form = PublishForm(request.POST)
     days = form.cleaned_data["days"] if form.is_valid() else None
-    _attempt(
+    attempt(
         request,
         lambda: notices.notice_publish(actor=request.user, round=round_, days=days),
         _("评价结果已公示。"),
@@ -182,7 +169,7 @@ def round_decide(request, pk: int):
     def decide():
         result.update(notices.round_decide(actor=request.user, round=round_))
 
-    if _attempt(request, decide, _("已对公示期满的申报作出决定。")):
+    if attempt(request, decide, _("已对公示期满的申报作出决定。")):
         messages.info(request, _("已决定 %(decided)d 件，待决定 %(waiting)d 件。") % result)
     return redirect("evaluation:round_detail", pk=pk)
 
@@ -308,7 +295,7 @@ def case_confirm(request, pk: int):
         _form_errors(request, form)
         return _back(pk)
     scores = form.scores()
-    _attempt(
+    attempt(
         request,
         lambda: case_services.case_confirm(actor=request.user, case=case, employer_scores=scores),
         _("已确认申报。"),
@@ -321,7 +308,7 @@ def case_confirm(request, pk: int):
 def case_decline(request, pk: int):
     case = selectors.get_case(request.user, pk)
     reason = request.POST.get("reason", "")
-    _attempt(
+    attempt(
         request,
         lambda: case_services.case_decline(actor=request.user, case=case, reason=reason),
         _("已不予确认。"),
@@ -335,7 +322,7 @@ def case_return(request, pk: int):
     case = selectors.get_case(request.user, pk)
     form = ReturnForm(request.POST)
     items = form.item_list() if form.is_valid() else []
-    _attempt(
+    attempt(
         request,
         lambda: case_services.case_return(actor=request.user, case=case, items=items),
         _("已退回补正，一次性告知申报人。"),
@@ -352,7 +339,7 @@ def case_resubmit(request, pk: int):
         _form_errors(request, form)
         return _back(pk)
     ids = [m.pk for m in form.cleaned_data["materials"]]
-    _attempt(
+    attempt(
         request,
         lambda: case_services.case_resubmit(actor=request.user, case=case, material_ids=ids),
         _("补正已提交。"),
@@ -367,7 +354,7 @@ def _review(request, pk: int, service):
         _form_errors(request, form)
         return _back(pk)
     passed, comment = form.cleaned_data["passed"], form.cleaned_data["comment"]
-    _attempt(
+    attempt(
         request,
         lambda: service(actor=request.user, case=case, passed=passed, comment=comment),
         _("审核意见已提交。"),
@@ -391,7 +378,7 @@ def case_second_review(request, pk: int):
 @require_POST
 def case_submit(request, pk: int):
     case = selectors.get_case(request.user, pk)
-    _attempt(request, lambda: case_services.case_submit(actor=request.user, case=case), _("评价申报已提交。"))
+    attempt(request, lambda: case_services.case_submit(actor=request.user, case=case), _("评价申报已提交。"))
     return _back(pk)
 
 
@@ -400,7 +387,7 @@ def case_submit(request, pk: int):
 def case_withdraw(request, pk: int):
     case = selectors.get_case(request.user, pk)
     reason = request.POST.get("reason", "")
-    _attempt(
+    attempt(
         request,
         lambda: case_services.case_withdraw(actor=request.user, case=case, reason=reason),
         _("评价申报已撤回。"),
@@ -412,7 +399,7 @@ def case_withdraw(request, pk: int):
 @require_POST
 def case_decide(request, pk: int):
     case = selectors.get_case(request.user, pk)
-    _attempt(request, lambda: notices.case_decide(actor=request.user, case=case), _("已作出评价决定。"))
+    attempt(request, lambda: notices.case_decide(actor=request.user, case=case), _("已作出评价决定。"))
     return _back(pk)
 
 
@@ -421,7 +408,7 @@ def case_decide(request, pk: int):
 def case_revoke(request, pk: int):
     case = selectors.get_case(request.user, pk)
     reason = request.POST.get("reason", "")
-    _attempt(
+    attempt(
         request,
         lambda: outcomes.case_revoke(actor=request.user, case=case, reason=reason),
         _("评价结果已撤销，相关政策红利已标记待复核。"),
@@ -451,7 +438,7 @@ def objection_detail(request, pk: int):
         status = 422
         if form.is_valid():
             data = form.cleaned_data
-            done = _attempt(
+            done = attempt(
                 request,
                 lambda: notices.objection_answer(
                     actor=request.user, objection=objection, upheld=data["upheld"], answer=data["answer"]

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rencai.accounts.models import User
 from rencai.core.access import Action, holders, may, region_subtree_ids, require, visible_to
 from rencai.core.errors import DomainError, NotFound
+from rencai.core.feedback import attempt, show_error
 from rencai.core.models import Region
 from rencai.recruitment import selectors
 from rencai.recruitment.choices import DemandState, LeadOutcome
 from rencai.recruitment.forms.channels import EventForm, LeadForm, OutcomeForm, RegistrationForm, StationForm
 from rencai.recruitment.models import Candidate, EventRegistration
 from rencai.recruitment.services import channels as service
-from rencai.recruitment.views.demands import attempt, show_error
 from rencai.registry.models import Enterprise
 
 

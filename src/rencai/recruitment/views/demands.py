@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rencai.core.access import Action, may, require
 from rencai.core.errors import DomainError, NotFound
-from rencai.core.feedback import show_error
+from rencai.core.feedback import attempt, show_error
 from rencai.recruitment import selectors
 from rencai.recruitment.choices import DemandState
 from rencai.recruitment.forms.demands import CloseForm, DemandForm, ReviewForm, SearchForm
@@ -30,19 +30,6 @@ from rencai.recruitment.services import demands as service
 PAGE_SIZE = 20
 DISPLAYED = ("field", "tier_sought", "degree", "place", "work_mode")
 SELECT_FILTERS = ("field", "team", "tier", "degree", "place", "work_mode", "region")
-
-
-def attempt(request, write, success: str) -> bool:
-    """Run a service call; show its refusal (404 stays a 404) or the success message. True when done."""
-    try:
-        write()
-    except NotFound:
-        raise
-    except DomainError as error:
-        show_error(request, error)
-        return False
-    messages.success(request, success)
-    return True
 
 
 class CappedPaginator(Paginator):
